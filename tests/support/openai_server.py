@@ -1,0 +1,206 @@
+"""A small OpenAI-compatible server on 127.0.0.1 for tests.
+
+Speaks the real wire format (JSON and server-sent events) so newsbot's gateway,
+the openai client and langchain are exercised unchanged. Tests script it:
+
+- ``replies``: texts returned in order (then ``responder`` decides);
+- ``responder(messages) -> str``: the default cites passage [1];
+- ``fail(status, times)``: the next ``times`` chat/embedding calls get ``status``;
+- ``delay``: seconds to wait before answering (for timeouts and load);
+- ``requests``: every request body received;
+- ``stop()`` / ``start()``: take the server down and bring it back on the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Responder = Callable[[list[dict[str, Any]]], str]
+
+
+def cite_first_passage(messages: list[dict[str, Any]]) -> str:
+    return "The reports describe this in the first passage [1]."
+
+
+class FakeOpenAI:
+    def __init__(
+        self, port: int = 0, embed: Callable[[list[str], str], list[list[float]]] | None = None
+    ) -> None:
+        self.port = port or _free_port()
+        self.replies: list[str] = []
+        self.responder: Responder = cite_first_passage
+        self.delay = 0.0
+        self.requests: list[dict[str, Any]] = []
+        self.embed = embed
+        self._failures: list[int] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def fail(self, status: int, times: int = 1) -> None:
+        with self._lock:
+            self._failures.extend([status] * times)
+
+    def _next_failure(self) -> int | None:
+        with self._lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def _next_reply(self, messages: list[dict[str, Any]]) -> str:
+        with self._lock:
+            if self.replies:
+                return self.replies.pop(0)
+        return self.responder(messages)
+
+    def start(self) -> FakeOpenAI:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, code: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/") == "/v1/models":
+                    self._send(
+                        200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+                    )
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                server.requests.append({"path": self.path, **body})
+                if server.delay:
+                    time.sleep(server.delay)
+                status = server._next_failure()
+                if status is not None:
+                    self._send(status, {"error": {"message": f"injected {status}", "type": "test"}})
+                    return
+                if self.path == "/v1/chat/completions":
+                    self._chat(body)
+                elif self.path == "/v1/embeddings":
+                    self._embeddings(body)
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def _chat(self, body: dict[str, Any]) -> None:
+                text = server._next_reply(body.get("messages", []))
+                model = body.get("model", "fake-model")
+                if not body.get("stream"):
+                    self._send(
+                        200,
+                        {
+                            "id": "chatcmpl-test",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": model,
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": text},
+                                }
+                            ],
+                            "usage": {
+                                "prompt_tokens": 1,
+                                "completion_tokens": 1,
+                                "total_tokens": 2,
+                            },
+                        },
+                    )
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                words = text.split(" ")
+                for i, w in enumerate(words):
+                    delta = w if i == 0 else " " + w
+                    self._event(
+                        {
+                            "id": "chatcmpl-test",
+                            "object": "chat.completion.chunk",
+                            "created": 0,
+                            "model": model,
+                            "choices": [
+                                {"index": 0, "delta": {"content": delta}, "finish_reason": None}
+                            ],
+                        }
+                    )
+                self._event(
+                    {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model,
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    }
+                )
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
+            def _event(self, obj: dict[str, Any]) -> None:
+                self.wfile.write(f"data: {json.dumps(obj)}\n\n".encode())
+                self.wfile.flush()
+
+            def _embeddings(self, body: dict[str, Any]) -> None:
+                inputs = body.get("input", [])
+                if isinstance(inputs, str):
+                    inputs = [inputs]
+                if server.embed is None:
+                    self._send(500, {"error": {"message": "no embedder configured"}})
+                    return
+                vectors = server.embed(list(inputs), body.get("input_type", "query"))
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "model": body.get("model", "fake-embed"),
+                        "data": [
+                            {"object": "embedding", "index": i, "embedding": v}
+                            for i, v in enumerate(vectors)
+                        ],
+                        "usage": {"prompt_tokens": 0, "total_tokens": 0},
+                    },
+                )
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def chat_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"] == "/v1/chat/completions"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
