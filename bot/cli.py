@@ -223,6 +223,23 @@ def ask_cmd(
         bot.close(stop_model=not keep_model)
 
 
+@app.command("chat")
+def chat_cmd(
+    index: IndexOpt = None,
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+) -> None:
+    """Open the web chat (ingests the corpus folder first if the index is empty)."""
+    from bot.ui import launch
+
+    try:
+        launch(_settings(index), host=host, port=port)
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
+
+
 @app.command("setup")
 def setup_cmd(index: IndexOpt = None) -> None:
     """Assemble the bundled model (if used) and ingest the corpus folder when needed."""
