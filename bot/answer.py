@@ -35,6 +35,7 @@ class Answer:
     model: str
     timings: dict[str, float]
     invalid_markers: int = 0
+    repaired_markers: int = 0
     hits: list[Hit] = field(default_factory=list)
     search_query: str = ""
 
@@ -47,6 +48,7 @@ class Answer:
             "declined": self.declined,
             "model": self.model,
             "invalid_markers": self.invalid_markers,
+            "repaired_markers": self.repaired_markers,
             "timings": self.timings,
         }
 
@@ -105,6 +107,7 @@ def stream_answer(
         model: str,
         first: float | None,
         invalid: int = 0,
+        repaired: int = 0,
     ) -> Done:
         total = time.perf_counter() - t0
         timings = {
@@ -114,16 +117,17 @@ def stream_answer(
         }
         return Done(
             Answer(
-                question,
-                lang,
-                text,
-                citations,
-                declined,
-                model,
-                timings,
-                invalid,
-                result.hits,
-                query,
+                question=question,
+                language=lang,
+                answer=text,
+                citations=citations,
+                declined=declined,
+                model=model,
+                timings=timings,
+                invalid_markers=invalid,
+                repaired_markers=repaired,
+                hits=result.hits,
+                search_query=query,
             )
         )
 
@@ -155,7 +159,13 @@ def stream_answer(
     raw = attach_markers(raw, result.hits, embedder)
     resolved = resolve(raw, result.hits)
     yield finish(
-        resolved.text, resolved.citations, False, gw.model, first, resolved.invalid_markers
+        resolved.text,
+        resolved.citations,
+        False,
+        gw.model,
+        first,
+        resolved.invalid_markers,
+        resolved.repaired_markers,
     )
 
 

@@ -174,3 +174,11 @@ def detect_language(text: str, default: str = "en") -> str:
     if ar == la == 0:
         return default
     return "ar" if ar >= la else "en"
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written with digits (any script), as ASCII strings without separators."""
+    return {n.replace(",", "") for n in _NUMBER.findall(normalize(text))}

@@ -111,10 +111,9 @@ def chunk_text(text: str, max_tokens: int = 160, overlap_tokens: int = 40) -> li
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
-        j = i
-        total = 0
-        while j < len(units) and (j == i or total + units[j][2] <= max_tokens):
-            total += units[j][2]
+        j = i + 1
+        # Measure the joined span, not the sum of sentences: separators cost tokens too.
+        while j < len(units) and count_tokens(text[units[i][0] : units[j][1]]) <= max_tokens:
             j += 1
         start, end = units[i][0], units[j - 1][1]
         chunks.append(

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from bot.arabic import numbers
 from bot.embed import Embedder
 from bot.retrieve import Hit
 
@@ -49,10 +50,46 @@ class Resolved:
     text: str
     citations: list[Citation]
     invalid_markers: int
+    repaired_markers: int = 0
+
+
+def repair_by_numbers(answer: str, hits: Sequence[Hit]) -> tuple[str, int]:
+    """Re-point a sentence's markers when its numbers are not in the cited passages.
+
+    Small models often cite the wrong passage number; a figure in the sentence that
+    only one retrieved passage contains says which passage the sentence rests on.
+    """
+    repaired = 0
+    passage_numbers = [numbers(h.text) for h in hits]
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal repaired
+        sentence = m.group(0)
+        wanted = numbers(MARKER.sub("", sentence))
+        cited = [
+            int(p.strip().translate(_DIGITS))
+            for mm in MARKER.finditer(sentence)
+            for p in re.split(r"[,،;]", mm.group(1))
+        ]
+        cited = [n for n in cited if 1 <= n <= len(hits)]
+        if not wanted or not cited or any(wanted <= passage_numbers[n - 1] for n in cited):
+            return sentence
+        holders = [i + 1 for i, nums in enumerate(passage_numbers) if wanted <= nums]
+        if not holders:
+            return sentence  # no passage has these figures: leave it for the number check
+        repaired += 1
+        first = MARKER.search(sentence)
+        assert first is not None
+        body = MARKER.sub("", sentence[first.start() :]).rstrip()
+        return sentence[: first.start()].rstrip() + f" [{holders[0]}]" + body
+
+    text = _SENTENCE.sub(fix, answer)
+    return text, repaired
 
 
 def resolve(answer: str, hits: Sequence[Hit]) -> Resolved:
     """Map every marker to its passage; drop markers that point at nothing."""
+    answer, repaired = repair_by_numbers(answer, hits)
     invalid = 0
     cited: dict[int, Citation] = {}
 
@@ -74,7 +111,7 @@ def resolve(answer: str, hits: Sequence[Hit]) -> Resolved:
 
     text = MARKER.sub(repl, answer)
     text = re.sub(r"[ \t]+([.,،؛!?؟])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
-    return Resolved(text, list(cited.values()), invalid)
+    return Resolved(text, list(cited.values()), invalid, repaired)
 
 
 def attach_markers(answer: str, hits: Sequence[Hit], embedder: Embedder) -> str:

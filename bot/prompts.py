@@ -74,12 +74,17 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def load_prompt(prompts_dir: Path, name: str) -> Prompt:
-    return _load(prompts_dir.resolve(), name)
+    path = prompts_dir.resolve() / f"{name}.yaml"
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    # Keyed by mtime: an edited prompt takes effect at the next call, no restart.
+    return _load(path, mtime)
 
 
 @lru_cache(maxsize=64)
-def _load(prompts_dir: Path, name: str) -> Prompt:
-    path = prompts_dir / f"{name}.yaml"
+def _load(path: Path, mtime: int) -> Prompt:
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
     except OSError as exc:

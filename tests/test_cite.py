@@ -1,0 +1,64 @@
+from bot.cite import MARKER, as_text, resolve
+from bot.retrieve import Hit
+
+
+def hit(text: str, source: str, start: int = 0) -> Hit:
+    return Hit(source, f"/c/{source}", "title", f"{source}#0", 0, start, start + len(text),
+               1.0, 0.9, text)
+
+
+HITS = [
+    hit("وأصيب 133 بجروح خلال الاشتباكات في كركوك", "004.txt", 10),
+    hit("انسحبت قوات الجيش العراقي من قرية النصر", "000.txt", 0),
+    hit("قتل 12 عنصرا من تنظيم الدولة", "002.txt", 50),
+]
+
+
+def test_valid_markers_map_to_passages_with_exact_quotes() -> None:
+    r = resolve("The army withdrew from al-Nasr [2].", HITS)
+    assert r.text == "The army withdrew from al-Nasr [2]."
+    assert [(c.n, c.source, c.start, c.end) for c in r.citations] == [(2, "000.txt", 0, 39)]
+    assert r.citations[0].quote == HITS[1].text
+    assert r.invalid_markers == 0
+
+
+def test_markers_pointing_at_nothing_are_removed_and_counted() -> None:
+    r = resolve("The army withdrew [2][9]. Something else [0].", HITS)
+    assert r.text == "The army withdrew [2]. Something else."
+    assert r.invalid_markers == 2
+    assert [c.n for c in r.citations] == [2]
+
+
+def test_list_and_localised_marker_forms() -> None:
+    r = resolve("قتل 12 عنصرا [٣]. انسحب الجيش [2, 3]. Also [Passage 2] and [2،3].", HITS)
+    assert "[3]" in r.text and "[2][3]" in r.text and "Passage" not in r.text
+    assert sorted(c.n for c in r.citations) == [2, 3]
+
+
+def test_citation_numbers_repaired_from_figures() -> None:
+    # The model wrote [2] but only passage 1 holds the figure 133.
+    r = resolve("133 people were wounded in Kirkuk [2]. The army withdrew [2].", HITS)
+    assert r.text == "133 people were wounded in Kirkuk [1]. The army withdrew [2]."
+    assert r.repaired_markers == 1
+
+
+def test_figures_found_nowhere_leave_markers_alone() -> None:
+    r = resolve("999 were wounded [1].", HITS)
+    assert r.text == "999 were wounded [1]." and r.repaired_markers == 0
+
+
+def test_answer_without_markers_has_no_citations() -> None:
+    r = resolve("No markers here.", HITS)
+    assert r.citations == [] and r.invalid_markers == 0
+
+
+def test_brackets_that_are_not_markers_stay() -> None:
+    assert MARKER.search("[a note]") is None
+    assert resolve("See [note] here [1].", HITS).text == "See [note] here [1]."
+
+
+def test_as_text_keeps_citations_for_copying() -> None:
+    r = resolve("Wounded: 133 [1]. Withdrawal [2].", HITS)
+    assert as_text(r.text, r.citations) == (
+        "Wounded: 133 [1]. Withdrawal [2].\n\n[1] 004.txt\n[2] 000.txt"
+    )
