@@ -1,0 +1,85 @@
+"""The gateway against a real HTTP server speaking the OpenAI wire format."""
+
+import time
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import ModelTimeout, ModelUnavailable
+from bot.gateway import ChatGateway, ChatParams
+from tests.support.openai_server import FakeOpenAI
+
+MSG = [{"role": "user", "content": "hi"}]
+
+
+def gateway(fake: FakeOpenAI, **kw: object) -> ChatGateway:
+    s = Settings(base_url=fake.base_url, api_key="sk-secret-123", **kw)  # type: ignore[arg-type]
+    return ChatGateway(s, fake.base_url, "fake-model", extra_ok=False)
+
+
+def test_complete_and_stream(fake_model: FakeOpenAI) -> None:
+    fake_model.replies = ["one two three", "four five"]
+    gw = gateway(fake_model)
+    assert gw.complete(MSG, ChatParams()) == "one two three"
+    deltas = list(gw.stream(MSG, ChatParams()))
+    assert len(deltas) == 2 and "".join(deltas) == "four five"
+    body = fake_model.chat_requests()[-1]
+    assert body["stream"] is True and body["model"] == "fake-model"
+
+
+def test_extra_sampling_sent_only_where_allowed(fake_model: FakeOpenAI) -> None:
+    params = ChatParams(extra={"repeat_penalty": 1.1})
+    gateway(fake_model).complete(MSG, params)
+    assert "repeat_penalty" not in fake_model.chat_requests()[-1]
+    s = Settings(base_url=fake_model.base_url)
+    ChatGateway(s, fake_model.base_url, "m", extra_ok=True).complete(MSG, params)
+    assert fake_model.chat_requests()[-1]["repeat_penalty"] == 1.1
+
+
+def test_429_then_200_is_retried(fake_model: FakeOpenAI) -> None:
+    fake_model.fail(429, times=2)
+    fake_model.replies = ["ok"]
+    assert gateway(fake_model, max_retries=3).complete(MSG, ChatParams()) == "ok"
+    assert len(fake_model.chat_requests()) == 3
+
+
+def test_persistent_5xx_gives_up_with_one_line(fake_model: FakeOpenAI) -> None:
+    fake_model.fail(503, times=10)
+    with pytest.raises(ModelUnavailable) as err:
+        list(gateway(fake_model, max_retries=1).stream(MSG, ChatParams()))
+    assert "kept failing after 2 attempts (HTTP 503)" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_client_errors_are_not_retried(fake_model: FakeOpenAI) -> None:
+    fake_model.fail(400, times=1)
+    with pytest.raises(ModelUnavailable, match="HTTP 400"):
+        gateway(fake_model).complete(MSG, ChatParams())
+    assert len(fake_model.chat_requests()) == 1
+
+
+def test_server_down_is_one_clear_line_without_the_key(fake_model: FakeOpenAI) -> None:
+    fake_model.stop()
+    with pytest.raises(ModelUnavailable) as err:
+        gateway(fake_model).complete(MSG, ChatParams())
+    text = str(err.value)
+    assert "is not reachable" in text and fake_model.base_url in text
+    assert "sk-secret" not in text and "\n" not in text
+
+
+def test_timeout_is_reported(fake_model: FakeOpenAI) -> None:
+    fake_model.delay = 2.0
+    t = time.perf_counter()
+    with pytest.raises(ModelTimeout, match="did not answer in time"):
+        gateway(fake_model, request_timeout=0.5).complete(MSG, ChatParams())
+    assert time.perf_counter() - t < 1.9
+
+
+def test_recovers_when_the_server_comes_back(fake_model: FakeOpenAI) -> None:
+    gw = gateway(fake_model)
+    fake_model.stop()
+    assert gw.health() is not None
+    fake_model.start()
+    fake_model.replies = ["back"]
+    assert gw.health() is None
+    assert gw.complete(MSG, ChatParams()) == "back"

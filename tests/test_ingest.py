@@ -1,0 +1,148 @@
+"""Ingest against a real Chroma store with the real multilingual embeddings."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.ingest import read_article
+from bot.service import Newsbot
+from tests.conftest import SEEDS, make_settings
+
+SMALL = ["000_16ebf7a5f9e97184.txt", "003_a47adb4170558f8e.txt"]
+
+
+def small_corpus(tmp: Path) -> Path:
+    corpus = tmp / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name in SMALL:
+        (corpus / name).write_text((SEEDS / name).read_text("utf-8"), "utf-8")
+    return corpus
+
+
+def chunks_by_source(bot: Newsbot) -> dict[str, list[tuple[int, int, int]]]:
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    for c in bot.store.all_chunks():
+        m = c.meta
+        out.setdefault(str(m["source"]), []).append((int(m["chunk_index"]), int(m["start"]),
+                                                     int(m["end"])))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_ingest_stores_exact_offsets_and_metadata(seed_index: Path) -> None:
+    bot = Newsbot(make_settings(seed_index))
+    chunks = bot.store.all_chunks()
+    assert {c.meta["source"] for c in chunks} == {p.name for p in SEEDS.glob("*.txt")}
+    for c in chunks:
+        text = (seed_index / "corpus" / str(c.meta["source"])).read_text("utf-8")
+        assert text[int(c.meta["start"]) : int(c.meta["end"])] == c.text
+        assert c.meta["title"] == text.splitlines()[0].strip()[:300]
+        assert c.meta["chunk_id"] == f"{c.meta['source']}#{c.meta['chunk_index']}"
+    assert bot.stats() == {"articles": 5, "chunks": len(chunks)}
+
+
+def test_rerun_with_nothing_changed_embeds_nothing(seed_index: Path) -> None:
+    bot = Newsbot(make_settings(seed_index))
+    before = bot.store.count()
+    report = bot.ingest()
+    assert not report.changed and report.chunks_added == 0
+    assert len(report.unchanged) == 5
+    assert report.summary().startswith("Nothing changed")
+    assert bot.store.count() == before
+
+
+def test_changed_file_replaced_and_deleted_file_removed(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path)
+    bot = Newsbot(make_settings(tmp_path))
+    bot.ingest()
+    first = chunks_by_source(bot)
+
+    changed = corpus / SMALL[0]
+    changed.write_text("خبر قصير جديد عن الموصل.\n\nانتهى الخبر.", "utf-8")
+    report = bot.ingest()
+    assert report.updated == [SMALL[0]] and report.unchanged == [SMALL[1]]
+    after = chunks_by_source(bot)
+    assert len(after[SMALL[0]]) == 1, "old chunks of the changed file are gone"
+    assert after[SMALL[1]] == first[SMALL[1]]
+    hits = bot.search("خبر قصير جديد عن الموصل").hits
+    assert hits[0].source == SMALL[0] and hits[0].text.startswith("خبر قصير جديد")
+
+    (corpus / SMALL[1]).unlink()
+    report = bot.ingest()
+    assert report.removed == [SMALL[1]] and report.chunks_removed == len(first[SMALL[1]])
+    assert set(chunks_by_source(bot)) == {SMALL[0]}
+    assert all(h.source == SMALL[0] for h in bot.search("الموصل").hits)
+
+
+def test_bad_files_are_reported_and_the_rest_goes_in(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path)
+    (corpus / "latin1.txt").write_bytes("caf\xe9 ".encode("latin-1") * 10)
+    (corpus / "empty.md").write_text("  \n", "utf-8")
+    (corpus / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
+    (corpus / "ignored.pdf").write_bytes(b"%PDF")
+    bot = Newsbot(make_settings(tmp_path))
+    report = bot.ingest()
+    reasons = dict(report.skipped)
+    assert sorted(report.added) == sorted(SMALL)
+    assert "not valid UTF-8" in reasons["latin1.txt"]
+    assert reasons["empty.md"] == "empty file"
+    assert "binary" in reasons["binary.txt"]
+    assert "ignored.pdf" not in reasons, "folders only pick .txt and .md"
+    explicit = bot.ingest([corpus / "ignored.pdf"], prune=False)
+    assert "not a .txt or .md file" in dict(explicit.skipped)[str(corpus / "ignored.pdf")]
+
+
+def test_read_article_strips_bom_and_takes_title(tmp_path: Path) -> None:
+    f = tmp_path / "a.txt"
+    f.write_bytes("\ufeff\n  العنوان هنا  \nالنص".encode())
+    art = read_article(f)
+    assert art.text.startswith("\n") and art.title == "العنوان هنا"
+
+
+def test_killed_ingest_leaves_no_duplicates_and_no_gaps(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(3):
+        for f in SEEDS.glob("*.txt"):
+            (corpus / f"{i}_{f.name}").write_text(f.read_text("utf-8"), "utf-8")
+    index = tmp_path / "index"
+    env = {**os.environ, "NEWSBOT_INDEX_DIR": str(index)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ingest", str(corpus)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    manifest = index / "manifest.json"
+    deadline = time.monotonic() + 120
+    # Kill once at least one file is done and another is half-way (marked pending).
+    while time.monotonic() < deadline:
+        try:
+            files = json.loads(manifest.read_text())["files"].values()
+        except (OSError, ValueError, KeyError):
+            files = []
+        done = sum(1 for f in files if not f.get("pending"))
+        if done >= 2 and any(f.get("pending") for f in files):
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < done < 15, "the ingest was killed mid-way"
+
+    bot = Newsbot(make_settings(tmp_path, corpus_dir=corpus))
+    report = bot.ingest()
+    assert len(report.added) + len(report.unchanged) == 15
+    ids = [c.id for c in bot.store.all_chunks()]
+    assert len(ids) == len(set(ids)), "no duplicate chunks"
+    per_source = chunks_by_source(bot)
+    assert len(per_source) == 15
+    # Every copy of an article has exactly the chunks a clean ingest gives it.
+    for name in (f.name for f in SEEDS.glob("*.txt")):
+        layouts = {tuple(per_source[f"{i}_{name}"]) for i in range(3)}
+        assert len(layouts) == 1, f"copies of {name} differ: a gap or a leftover"
+        indices = [c[0] for c in next(iter(layouts))]
+        assert indices == list(range(len(indices))), "chunk indices are contiguous"
+    assert bot.ingest().summary().startswith("Nothing changed")
