@@ -9,6 +9,7 @@ recorded in ``server.json`` beside the model and reused by later commands.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib
 import json
@@ -115,6 +116,16 @@ def ensure_server(settings: Settings, wait_s: float = 300.0) -> Server:
     """Reuse the running bundled server or start one; wait until it answers."""
     if server := running_server(settings):
         return server
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    # One starter at a time: two commands launched together share one server.
+    with (settings.model_dir / "server.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if server := running_server(settings):
+            return server
+        return _start(settings, wait_s)
+
+
+def _start(settings: Settings, wait_s: float) -> Server:
     try:
         import llama_cpp.server  # noqa: F401
     except ImportError as exc:
@@ -141,6 +152,9 @@ def ensure_server(settings: Settings, wait_s: float = 300.0) -> Server:
         str(settings.bundled_ctx),
         "--n_threads",
         str(settings.bundled_threads),
+        # Queue concurrent requests: by default a new request cancels the one streaming.
+        "--interrupt_requests",
+        "False",
     ]
     with log_path.open("ab") as log:
         # Own session: Ctrl-C in the chat does not kill the model mid-answer; we stop it.

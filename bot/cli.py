@@ -21,7 +21,7 @@ app = typer.Typer(
 model_app = typer.Typer(help="The bundled model server.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 IndexOpt = Annotated[
     Path | None,

@@ -61,6 +61,7 @@ def seeded_bot(seed_index: Path, fake_model: FakeOpenAI) -> Newsbot:
     Read-only use: tests that change the corpus build their own index.
     """
     return Newsbot(
-        make_settings(seed_index, base_url=fake_model.base_url, chat_model="fake-model",
-                      max_retries=2)
+        make_settings(
+            seed_index, base_url=fake_model.base_url, chat_model="fake-model", max_retries=2
+        )
     )

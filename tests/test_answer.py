@@ -72,8 +72,10 @@ def test_stream_yields_retrieved_tokens_done(seeded_bot: Newsbot, fake_model: Fa
 
 @pytest.mark.parametrize(
     ("question", "lang", "expected"),
-    [("What is the capital of Australia?", "en", "do not cover"),
-     ("ما هي عاصمة أستراليا؟", "ar", "لا تتناول")],
+    [
+        ("What is the capital of Australia?", "en", "do not cover"),
+        ("ما هي عاصمة أستراليا؟", "ar", "لا تتناول"),
+    ],
 )
 def test_uncovered_question_declines_without_calling_the_model(
     seeded_bot: Newsbot, fake_model: FakeOpenAI, question: str, lang: str, expected: str

@@ -1,3 +1,4 @@
+import itertools
 import random
 
 import pytest
@@ -7,7 +8,7 @@ from tests.conftest import SEEDS
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name)
-def test_offsets_reproduce_the_file_text(path) -> None:  # noqa: ANN001
+def test_offsets_reproduce_the_file_text(path) -> None:
     text = path.read_text("utf-8")
     chunks = chunk_text(text, 120, 30)
     assert chunks, "an article gives at least one chunk"
@@ -25,10 +26,10 @@ def test_offsets_reproduce_the_file_text(path) -> None:  # noqa: ANN001
 def test_chunks_overlap_and_advance() -> None:
     text = SEEDS.joinpath("004_d1b1a39153906bcc.txt").read_text("utf-8")
     chunks = chunk_text(text, 100, 40)
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert b.start > a.start, "each chunk starts later than the one before"
         assert not text[a.end : b.start].strip(), "no text is skipped between chunks"
-    assert any(b.start < a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert any(b.start < a.end for a, b in itertools.pairwise(chunks))
 
 
 def test_breaks_at_arabic_sentence_ends() -> None:

@@ -3,8 +3,9 @@ from bot.retrieve import Hit
 
 
 def hit(text: str, source: str, start: int = 0) -> Hit:
-    return Hit(source, f"/c/{source}", "title", f"{source}#0", 0, start, start + len(text),
-               1.0, 0.9, text)
+    return Hit(
+        source, f"/c/{source}", "title", f"{source}#0", 0, start, start + len(text), 1.0, 0.9, text
+    )
 
 
 HITS = [

@@ -29,8 +29,9 @@ def chunks_by_source(bot: Newsbot) -> dict[str, list[tuple[int, int, int]]]:
     out: dict[str, list[tuple[int, int, int]]] = {}
     for c in bot.store.all_chunks():
         m = c.meta
-        out.setdefault(str(m["source"]), []).append((int(m["chunk_index"]), int(m["start"]),
-                                                     int(m["end"])))
+        out.setdefault(str(m["source"]), []).append(
+            (int(m["chunk_index"]), int(m["start"]), int(m["end"]))
+        )
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -114,7 +115,9 @@ def test_killed_ingest_leaves_no_duplicates_and_no_gaps(tmp_path: Path) -> None:
     env = {**os.environ, "NEWSBOT_INDEX_DIR": str(index)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "ingest", str(corpus)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     manifest = index / "manifest.json"
     deadline = time.monotonic() + 120

@@ -26,7 +26,7 @@ def test_query_language_is_detected(seeded_bot: Newsbot) -> None:
     assert seeded_bot.search("معركة الموصل").language == "ar"
 
 
-def test_hits_carry_exact_offsets(seeded_bot: Newsbot, seed_index) -> None:  # noqa: ANN001
+def test_hits_carry_exact_offsets(seeded_bot: Newsbot, seed_index) -> None:
     for h in seeded_bot.search("الحشد الشعبي", 5).hits:
         text = (seed_index / "corpus" / h.source).read_text("utf-8")
         assert text[h.start : h.end] == h.text
@@ -41,8 +41,12 @@ def test_scores_descend_and_k_is_respected(seeded_bot: Newsbot) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["What is the capital of Australia?", "Who won the 2018 football World Cup?",
-     "ما هي عاصمة أستراليا؟", "وصفة لتحضير الكعك بالشوكولاتة"],
+    [
+        "What is the capital of Australia?",
+        "Who won the 2018 football World Cup?",
+        "ما هي عاصمة أستراليا؟",
+        "وصفة لتحضير الكعك بالشوكولاتة",
+    ],
 )
 def test_off_topic_questions_fall_below_the_floor(seeded_bot: Newsbot, query: str) -> None:
     assert not seeded_bot.search(query).covered

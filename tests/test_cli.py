@@ -1,0 +1,127 @@
+"""The ``newsbot`` console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.openai_server import FakeOpenAI
+
+
+def run(
+    args: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("newsbot", path=str(Path(sys.executable).parent)) or "newsbot"
+    return subprocess.run(
+        [exe, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300
+    )
+
+
+def cli_env(seed_index: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env.update(
+        {
+            "NEWSBOT_INDEX_DIR": str(seed_index / "index"),
+            "NEWSBOT_CORPUS_DIR": str(seed_index / "corpus"),
+            "NEWSBOT_MODEL_DIR": str(seed_index / "models"),
+            **extra,
+        }
+    )
+    return env
+
+
+def test_ingest_reports_nothing_changed(seed_index: Path) -> None:
+    r = run(["ingest"], cli_env(seed_index))
+    assert r.returncode == 0, r.stderr
+    assert "Nothing changed: 5 files up to date" in r.stdout
+
+
+def test_index_option_never_touches_other_indexes(tmp_path: Path, seed_index: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    shutil.copy(next((seed_index / "corpus").glob("003_*.txt")), corpus)
+    r = run(["ingest", str(corpus), "--index", str(tmp_path / "idx")], cli_env(seed_index))
+    assert r.returncode == 0, r.stderr
+    assert "1 added" in r.stdout
+    assert (tmp_path / "idx" / "manifest.json").exists()
+
+
+def test_search_json_and_batch(seed_index: Path, tmp_path: Path) -> None:
+    env = cli_env(seed_index)
+    r = run(["search", "كم", "عدد", "الجرحى", "في", "كركوك", "-k", "3", "--json"], env)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert len(data["results"]) == 3 and data["language"] == "ar"
+    assert data["results"][0]["source"] == "004_d1b1a39153906bcc.txt"
+
+    batch = tmp_path / "q.txt"
+    batch.write_text("How many were wounded in Kirkuk?\n\nمن انسحب من قرية النصر؟\n", "utf-8")
+    r = run(["search", "--batch", str(batch), "-k", "2"], env)
+    lines = [json.loads(ln) for ln in r.stdout.splitlines()]
+    assert [ln["query"] for ln in lines] == [
+        "How many were wounded in Kirkuk?",
+        "من انسحب من قرية النصر؟",
+    ]
+    for ln in lines:
+        assert len(ln["results"]) == 2
+        assert set(ln["results"][0]) == {"source", "chunk_id", "start", "end", "score", "text"}
+
+
+def test_ask_json_with_a_configured_server(seed_index: Path, fake_model: FakeOpenAI) -> None:
+    fake_model.replies = ["133 people were wounded [1]."]
+    env = cli_env(seed_index, NEWSBOT_BASE_URL=fake_model.base_url, NEWSBOT_CHAT_MODEL="m1")
+    r = run(["ask", "--json", "How many people were wounded in Kirkuk?"], env)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) >= {
+        "question",
+        "language",
+        "answer",
+        "citations",
+        "declined",
+        "model",
+        "timings",
+    }
+    assert data["model"] == "m1" and data["declined"] is False
+    assert data["citations"][0]["source"] == "004_d1b1a39153906bcc.txt"
+    assert set(data["citations"][0]) == {"n", "source", "chunk_id", "start", "end", "quote"}
+
+
+def test_ask_streams_then_lists_sources(seed_index: Path, fake_model: FakeOpenAI) -> None:
+    fake_model.replies = ["133 people were wounded [1]."]
+    env = cli_env(seed_index, NEWSBOT_BASE_URL=fake_model.base_url)
+    r = run(["ask", "How many people were wounded in Kirkuk?"], env)
+    assert r.returncode == 0, r.stderr
+    assert "Sources" in r.stdout and "[1] 004_d1b1a39153906bcc.txt" in r.stdout
+
+
+def test_dead_server_gives_one_line_and_exit_1(seed_index: Path) -> None:
+    env = cli_env(
+        seed_index,
+        NEWSBOT_BASE_URL="http://127.0.0.1:9/v1",
+        NEWSBOT_API_KEY="sk-do-not-print",
+        NEWSBOT_MAX_RETRIES="0",
+    )
+    r = run(["ask", "How many people were wounded in Kirkuk?"], env)
+    assert r.returncode == 1
+    assert "error: the model server at http://127.0.0.1:9/v1 is not reachable" in r.stderr
+    assert "Traceback" not in r.stderr and "sk-do-not-print" not in r.stderr + r.stdout
+
+
+def test_interactive_ask_survives_a_model_error(seed_index: Path, fake_model: FakeOpenAI) -> None:
+    fake_model.fail(400, times=1)
+    fake_model.replies = ["Second try works: 133 [1]."]
+    env = cli_env(seed_index, NEWSBOT_BASE_URL=fake_model.base_url)
+    r = run(["ask"], env, stdin="How many wounded in Kirkuk?\nHow many wounded in Kirkuk?\n\n")
+    assert r.returncode == 0, r.stderr
+    assert "HTTP 400" in r.stderr
+    assert "Second try works" in r.stdout
+
+
+def test_bad_config_is_reported(seed_index: Path) -> None:
+    r = run(["search", "x"], cli_env(seed_index, NEWSBOT_TOP_K="0"))
+    assert r.returncode == 1 and "invalid configuration" in r.stderr
