@@ -140,6 +140,7 @@ def stream_answer(
     gw = gateway()
     extra = _bundled_extra() if settings.uses_bundled_model else None
     messages = prompt.render(
+        lang=lang,
         passages=format_passages(result.hits),
         question=question.strip(),
         language=LANGUAGE_NAMES[lang],

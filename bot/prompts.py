@@ -27,6 +27,15 @@ class Params(BaseModel):
     frequency_penalty: float = Field(0.0, ge=-2, le=2)
 
 
+class Example(BaseModel):
+    """A worked exchange shown to the model as earlier chat turns (few-shot)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lang: str = "any"
+    user: str
+    assistant: str
+
+
 class Prompt(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -36,6 +45,7 @@ class Prompt(BaseModel):
     variables: list[str]
     params: Params = Params()
     strings: dict[str, str] = {}  # fixed texts the stage shows (e.g. per-language messages)
+    examples: list[Example] = []
 
     @model_validator(mode="after")
     def _placeholders_match(self) -> Prompt:
@@ -47,14 +57,18 @@ class Prompt(BaseModel):
             raise ValueError(f"declared but unused variables: {sorted(declared - used)}")
         return self
 
-    def render(self, **values: str) -> list[Message]:
+    def render(self, lang: str | None = None, **values: str) -> list[Message]:
+        """System, the examples for ``lang`` as earlier turns, then the user message."""
         missing = set(self.variables) - set(values)
         if missing:
             raise PromptError(f"prompt {self.name!r} needs {sorted(missing)}")
-        return [
-            {"role": "system", "content": _fill(self.system, values)},
-            {"role": "user", "content": _fill(self.user, values)},
-        ]
+        messages: list[Message] = [{"role": "system", "content": _fill(self.system, values)}]
+        for ex in self.examples:
+            if ex.lang in ("any", lang):
+                messages.append({"role": "user", "content": ex.user})
+                messages.append({"role": "assistant", "content": ex.assistant})
+        messages.append({"role": "user", "content": _fill(self.user, values)})
+        return messages
 
     def chat_params(self, extra: dict[str, object] | None = None) -> ChatParams:
         return ChatParams(**self.params.model_dump(), extra=dict(extra or {}))
