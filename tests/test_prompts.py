@@ -55,3 +55,12 @@ def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
         load_prompt(tmp_path, "p")
     with pytest.raises(PromptError, match="cannot be read"):
         load_prompt(tmp_path, "absent")
+
+
+def test_examples_render_as_earlier_turns_for_their_language() -> None:
+    p = load_prompt(PROMPTS, "answer")
+    en = p.render(lang="en", passages="P", question="Q", language="English")
+    ar = p.render(lang="ar", passages="P", question="Q", language="Arabic")
+    assert [m["role"] for m in en] == ["system", "user", "assistant", "user"]
+    assert "beds" in en[2]["content"] and "سرير" in ar[2]["content"]
+    assert en[-1]["content"].endswith("Question: Q\n")
