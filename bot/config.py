@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     bundled_ctx: int = Field(4096, ge=512)
     bundled_threads: int = Field(max(1, min(4, os.cpu_count() or 2)), ge=1)
 
+    # Web chat (`newsbot chat`). Username and password together turn on gradio's login.
+    ui_username: str | None = None
+    ui_password: SecretStr | None = None
+    # Answers generated at once; the bundled model runs one at a time anyway.
+    ui_concurrency: int = Field(2, ge=1, le=64)
+    ui_max_upload_mb: int = Field(10, ge=1, le=1024)
+    # Earlier exchanges given to the follow-up rewriter (prompts/condense.yaml).
+    condense_turns: int = Field(3, ge=1, le=20)
+
     @field_validator("index_dir", "corpus_dir", "prompts_dir", "model_dir")
     @classmethod
     def _expand(cls, v: Path) -> Path:
