@@ -107,9 +107,20 @@ def running_server(settings: Settings) -> Server | None:
         st = json.loads(_state_file(settings).read_text())
     except (OSError, ValueError):
         return None
-    if _alive(st["base_url"]):
+    # A server busy generating on a loaded CPU can miss a short health check; if its
+    # process still runs, it is ours to reuse: starting a second one would double the
+    # load and overwrite the state file that names the first.
+    if _alive(st["base_url"]) or _is_server_process(int(st["pid"])):
         return Server(st["base_url"], st["model"], int(st["pid"]), started_here=False)
     return None
+
+
+def _is_server_process(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"llama_cpp.server" in cmdline
 
 
 def ensure_server(settings: Settings, wait_s: float = 300.0) -> Server:

@@ -35,3 +35,19 @@ class StoreError(NewsbotError):
 
 class PromptError(NewsbotError):
     """A prompt file is missing or does not match the prompt schema."""
+
+
+class CassetteMissing(ModelUnavailable):
+    """Replay mode: the cassette holds no recorded response for this exact request."""
+
+
+class EvalCaseError(NewsbotError):
+    """An evaluation case file is invalid (the message names file, line and field)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class TaskUnavailable(NewsbotError):
+    """An evaluation case names a task whose pipeline is not built in this install."""

@@ -23,6 +23,7 @@ from bot.arabic import arabic_share, detect_language, search_terms
 from bot.chunk import sentence_spans
 from bot.config import Settings
 from bot.embed import Embedder, SparseVector, sparse_from_str, sparse_of
+from bot.glossary import load_glossary
 from bot.store import Store, StoredChunk
 
 RRF_K = 60
@@ -34,6 +35,9 @@ SPARSE_WEIGHT = 0.05
 # 1.0 lower), for the few best candidates only, since it embeds their sentences.
 SENTENCE_WEIGHT = 0.3
 SENTENCE_RESCORE = 6
+# Weight (next to 1 for the semantic ranking) of BM25 over the Arabic forms of the
+# glossary names in an English question.
+NAMES_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,8 @@ class SearchResult:
     language: str
     hits: list[Hit]
     best_dense: float
-    covered: bool  # False: nothing clears the relevance floor
+    covered: bool  # False: nothing clears the relevance floors
+    best_latent: float | None = None  # best latent-term dot product; None without a head
 
 
 class _Lexical:
@@ -132,7 +137,12 @@ class Retriever:
 
         w_lex = arabic_share(query)  # lexical weight: full for Arabic, none for English
         lexical = lex.top(query, CANDIDATES) if w_lex > 0 else []
-        semantic = self._semantic([*dense_of, *lexical], query, qvec, lex, dense_of)
+        if w_lex < 1 and (names := self._arabic_names(query)):
+            # English names the glossary knows, searched in Arabic: dictionary query
+            # translation, the part of cross-lingual search e5 is weakest at.
+            lexical = lex.top(names, CANDIDATES)
+            w_lex = max(w_lex, NAMES_WEIGHT)
+        semantic, latent = self._semantic([*dense_of, *lexical], query, qvec, lex, dense_of)
         fused: dict[str, float] = {}
         for rank, cid in enumerate(semantic):
             fused[cid] = 1.0 / (RRF_K + rank)
@@ -140,7 +150,19 @@ class Retriever:
             fused[cid] += w_lex / (RRF_K + rank)
         ranked = sorted(fused, key=lambda c: fused[c], reverse=True)[:k]
         hits = [_hit(chunk_of[c], fused[c], dense_of[c]) for c in ranked]
-        return SearchResult(query, lang, hits, best, covered=best >= self.settings.relevance_floor)
+        return SearchResult(query, lang, hits, best, self._covered(lang, best, latent), latent)
+
+    def _arabic_names(self, query: str) -> str:
+        terms = load_glossary(self.settings.glossary_path).named_in_english(query)
+        # A name that is also a common word (al-Nasr / "victory") keeps its cue word.
+        return " ".join(" ".join([*sorted(t.after)[:1], t.ar]) for t in terms)
+
+    def _covered(self, lang: str, dense: float, latent: float | None) -> bool:
+        s = self.settings
+        arabic = lang == "ar"
+        if dense < (s.relevance_floor_ar if arabic else s.relevance_floor_en):
+            return False
+        return latent is None or latent >= (s.latent_floor_ar if arabic else s.latent_floor_en)
 
     def _semantic(
         self,
@@ -149,11 +171,12 @@ class Retriever:
         qvec: np.ndarray,
         lex: _Lexical,
         dense_of: dict[str, float],
-    ) -> list[str]:
-        """``ids`` (deduplicated) ordered by cosine + latent terms + best sentence."""
+    ) -> tuple[list[str], float | None]:
+        """``ids`` (deduplicated) ordered by cosine + latent terms + best sentence, and the
+        best latent-term score (None when the embedder or the index has none)."""
         ids = list(dict.fromkeys(ids))
         if not ids:
-            return []
+            return [], None
         need = [c for c in ids if c not in dense_of]
         if need:
             # Lexical-only candidates still need a cosine: read their stored vectors.
@@ -161,25 +184,25 @@ class Retriever:
                 dense_of[cid] = float(np.dot(v, qvec))
         score = {c: dense_of.get(c, 0.0) for c in ids}
 
-        use_sparse = self.sparse_weight > 0 and lex.sparse
-        qsparse = sparse_of(self.embedder, [query]) if use_sparse else None
+        latent: float | None = None
+        qsparse = sparse_of(self.embedder, [query]) if lex.sparse else None
         if qsparse and len(qsparse[0][0]):
             qi, qv = qsparse[0]
             qdense = np.zeros(int(qi.max()) + 1, dtype=np.float32)
             qdense[qi] = qv
             sp = {c: _sparse_dot(qdense, lex.sparse.get(c)) for c in ids}
-            top = max(sp.values())
-            if top > 0:
+            latent = max(sp.values())
+            if latent > 0 and self.sparse_weight > 0:
                 for c in ids:
-                    score[c] += self.sparse_weight * sp[c] / top
+                    score[c] += self.sparse_weight * sp[c] / latent
 
         order = sorted(ids, key=lambda c: score[c], reverse=True)
         if self.sentence_weight <= 0:
-            return order
+            return order, latent
         head = order[:SENTENCE_RESCORE]
         best_sentence = self._best_sentences(head, qvec, lex)
         head.sort(key=lambda c: score[c] + self.sentence_weight * best_sentence[c], reverse=True)
-        return head + order[SENTENCE_RESCORE:]
+        return head + order[SENTENCE_RESCORE:], latent
 
     def _best_sentences(self, ids: list[str], qvec: np.ndarray, lex: _Lexical) -> dict[str, float]:
         """Each chunk's best sentence cosine; sentence vectors are made once per chunk."""

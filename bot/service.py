@@ -6,14 +6,20 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Event, ask, stream_answer
-from bot.config import AnswerLanguage, Settings
+from bot.config import AnswerLanguage, CassetteMode, Settings
 from bot.embed import Embedder, get_embedder
 from bot.gateway import ChatGateway
 from bot.ingest import IngestReport, Progress, indexed_files, ingest
 from bot.retrieve import Retriever, SearchResult
 from bot.store import Store
+
+if TYPE_CHECKING:  # translate / summarize / brief: imported when used
+    from bot.brief import Briefing
+    from bot.summarize import Summary
+    from bot.translate import Translation
 
 
 class Newsbot:
@@ -41,7 +47,11 @@ class Newsbot:
         with self._gateway_lock:
             if self._gateway is None:
                 s = self.settings
-                if s.uses_bundled_model:
+                if s.cassette_mode is CassetteMode.REPLAY:  # recorded answers, no server
+                    from bot.cassette import replay_gateway
+
+                    self._gateway = replay_gateway(s)
+                elif s.uses_bundled_model:
                     from bot.bundled import ensure_server
 
                     server = ensure_server(s)
@@ -51,6 +61,10 @@ class Newsbot:
                     self._gateway = ChatGateway(
                         s, str(s.base_url), s.chat_model or "default", extra_ok=False
                     )
+                if s.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
+                    from bot.cassette import recording_gateway
+
+                    self._gateway = recording_gateway(s, self._gateway)
             return self._gateway
 
     def ingest(
@@ -94,6 +108,65 @@ class Newsbot:
 
     def ask(self, question: str, language: str | AnswerLanguage | None = None) -> Answer:
         return ask(question, language=language, **self._kwargs())
+
+    # -- translate / summarize / brief ------------------------------------------------------
+    def translate(self, text: str, source: str, progress: Progress | None = None) -> Translation:
+        from bot.translate import translate_text
+
+        return translate_text(
+            text, source, settings=self.settings, gateway=self.gateway, progress=progress
+        )
+
+    def summarize(
+        self, text: str, source: str, language: str = "en", progress: Progress | None = None
+    ) -> Summary:
+        from bot.summarize import summarize_text
+
+        return summarize_text(
+            text,
+            source,
+            settings=self.settings,
+            embedder=self.embedder,
+            gateway=self.gateway,
+            language=language,
+            progress=progress,
+        )
+
+    def brief(
+        self,
+        articles: Sequence[tuple[str, str]] | None = None,
+        topic: str = "",
+        progress: Progress | None = None,
+    ) -> Briefing:
+        """A briefing over ``articles`` ((file, text) pairs; default: the corpus folder)."""
+        from bot.brief import brief
+
+        if articles is None:
+            articles = self.corpus_articles()
+        return brief(
+            articles,
+            settings=self.settings,
+            embedder=self.embedder,
+            gateway=self.gateway,
+            topic=topic,
+            progress=progress,
+        )
+
+    def corpus_articles(self) -> list[tuple[str, str]]:
+        """(file, text) of each readable article in the corpus folder."""
+        from bot.errors import IngestError
+        from bot.ingest import discover, read_article
+
+        found, _ = discover([self.settings.corpus_dir])
+        out: list[tuple[str, str]] = []
+        for path, source in found:
+            try:
+                out.append((source, read_article(path, source).text))
+            except IngestError:
+                continue  # unreadable files are reported by ingest; a briefing skips them
+        return out
+
+    # -- end translate / summarize / brief --------------------------------------------------
 
     def stats(self) -> dict[str, int]:
         files = indexed_files(self.settings)

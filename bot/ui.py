@@ -487,6 +487,15 @@ HEAD = """
 def build_app(bot: Newsbot, model: ModelState | None = None) -> gr.Blocks:
     h = ChatHandlers(bot, model or ModelState(bot))
     private: dict[str, Any] = {"api_visibility": "private"}
+    # Concurrency, set deliberately (gradio otherwise limits each event on its own):
+    # every way of asking shares one group of ui_concurrency answers in flight (what the
+    # model server sees); ingests run one at a time; quick page updates never queue.
+    answering: dict[str, Any] = {
+        "concurrency_id": "answer",
+        "concurrency_limit": bot.settings.ui_concurrency,
+    }
+    ingesting: dict[str, Any] = {"concurrency_id": "ingest", "concurrency_limit": 1}
+    quick: dict[str, Any] = {"concurrency_limit": None, **private}
     with gr.Blocks(title="Newsbot", analytics_enabled=False) as demo:
         messages = gr.State([])
         turns = gr.State([])
@@ -548,6 +557,11 @@ def build_app(bot: Newsbot, model: ModelState | None = None) -> gr.Blocks:
                 add_btn = gr.Button("Add to the index", variant="primary", elem_id="nb-add")
                 rescan_btn = gr.Button("Re-scan the corpus folder", elem_id="nb-rescan")
             ingest_report = gr.HTML(elem_id="nb-ingest-report")
+        # Translate / Summarize / Brief tabs (bot/ui_tools.py); model work shares the
+        # answer slots, so the model server sees at most ui_concurrency requests.
+        from bot.ui_tools import add_tool_tabs
+
+        add_tool_tabs(bot, {**answering, **private})
         # The bridge for citation clicks: present in the page, never shown.
         cite_href = gr.Textbox(visible="hidden", elem_id="nb-cite-href")
         cite_btn = gr.Button("source", visible="hidden", elem_id="nb-cite-btn")
@@ -557,6 +571,7 @@ def build_app(bot: Newsbot, model: ModelState | None = None) -> gr.Blocks:
             "inputs": [question, language, messages, turns],
             "outputs": [question, chatbot, messages, turns, sources, status],
             "show_progress": "hidden",
+            **answering,
             **private,
         }
         question.submit(**chat_io)
@@ -564,22 +579,23 @@ def build_app(bot: Newsbot, model: ModelState | None = None) -> gr.Blocks:
         for btn in examples:  # an example is asked at once: its label is the question
             btn.click(**{**chat_io, "inputs": [btn, language, messages, turns]})
         reset = [chatbot, messages, turns, sources, question]
-        clear_btn.click(h.clear, None, reset, **private)
-        chatbot.clear(h.clear, None, reset, **private)
+        clear_btn.click(h.clear, None, reset, **quick)
+        chatbot.clear(h.clear, None, reset, **quick)
         cite_btn.click(
             h.show_source,
             cite_href,
             sources,
             js="() => [window.nbCiteHref || '']",
             show_progress="hidden",
-            **private,
+            **quick,
         )
-        add_btn.click(h.upload, upload, [ingest_report, status, upload], **private)
-        rescan_btn.click(h.rescan_folder, None, [ingest_report, status], **private)
-        demo.load(h.status, None, status, **private)
-        gr.Timer(30).tick(h.status, None, status, show_progress="hidden", **private)
+        add_btn.click(h.upload, upload, [ingest_report, status, upload], **ingesting, **private)
+        rescan_btn.click(h.rescan_folder, None, [ingest_report, status], **ingesting, **private)
+        demo.load(h.status, None, status, **quick)
+        gr.Timer(30).tick(h.status, None, status, show_progress="hidden", **quick)
+        groups = {"ask": answering, "rescan": ingesting, "stats": {"concurrency_limit": None}}
         for fn, name in api_functions(bot):
-            gr.api(fn, api_name=name)
+            gr.api(fn, api_name=name, **groups.get(name, {}))
     return demo
 
 
@@ -643,7 +659,8 @@ def create_app(bot: Newsbot, host: str = "127.0.0.1", port: int = 7860) -> FastA
 
     model = ModelState(bot)
     demo = build_app(bot, model)
-    demo.queue(default_concurrency_limit=settings.ui_concurrency)
+    # A bounded queue: past ui_queue_size waiting requests a user is told at once.
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
     gr.mount_gradio_app(
         app,
         demo,

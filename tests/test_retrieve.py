@@ -50,3 +50,27 @@ def test_scores_descend_and_k_is_respected(seeded_bot: Newsbot) -> None:
 )
 def test_off_topic_questions_fall_below_the_floor(seeded_bot: Newsbot, query: str) -> None:
     assert not seeded_bot.search(query).covered
+
+
+@pytest.mark.parametrize(
+    ("query", "source"),
+    [
+        ("Which forces withdrew from the village of al-Nasr?", "000_16ebf7a5f9e97184.txt"),
+        ("Who stormed the town of Qaraqosh?", KIRKUK),
+        ("من هو اللواء علي كاظم اللامي؟", "003_a47adb4170558f8e.txt"),
+    ],
+)
+def test_on_topic_questions_clear_both_floors(seeded_bot: Newsbot, query: str, source: str) -> None:
+    r = seeded_bot.search(query)
+    assert r.covered and r.best_latent is not None
+    assert r.hits[0].source == source
+
+
+def test_without_latent_terms_the_cosine_floor_decides(seeded_bot: Newsbot) -> None:
+    # A remote embeddings server has no latent terms: only the per-language cosine floor.
+    s = seeded_bot.settings
+    retr = seeded_bot.retriever
+    assert retr._covered("en", s.relevance_floor_en, None)
+    assert not retr._covered("en", s.relevance_floor_en - 0.01, None)
+    assert not retr._covered("ar", s.relevance_floor_ar, s.latent_floor_ar - 1)
+    assert retr._covered("ar", s.relevance_floor_ar, s.latent_floor_ar)

@@ -1,0 +1,461 @@
+"""English briefings over many articles, every statement checked and cited.
+
+Everything is picked from the articles first, without the model: key developments
+(central sentences, or those closest to ``topic``, by MMR), a timeline (sentences
+with a date, a weekday or "yesterday", resolved against the article's own date when
+it has one), figures (sentences with numbers), actors (glossary forces, people and
+organisations, counted per file) and disagreements (a sentence with a denial or
+conflict cue -- نفى، تضاربت ... -- paired with the most similar claim in any article).
+Then each picked sentence is condensed into one English statement
+(prompts/summarize.yaml, cached per sentence), checked for numbers and meaning
+against its sentence, and dropped with a count when it fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.arabic import detect_language, normalize
+from bot.checks import CheckReport, figures
+from bot.config import Settings
+from bot.embed import Embedder
+from bot.errors import NewsbotError
+from bot.gateway import ChatGateway
+from bot.glossary import ACTOR_KINDS
+from bot.summarize import LEAD_BONUS, Bullet, Span, candidate_spans, check_bullets, rank
+from bot.translate import Progress, SentenceWriter
+
+# A denial/contradiction cue in a sentence (normalised words, optional و/ف prefix).
+_CUES = re.compile(
+    r"(?<!\w)[وف]?(نفي|نفت|ينفي|تنفي|نفوا|ينفون|تضاربت|تضارب|كذب|كذبت|شكك|تناقض|خلافا)(?!\w)"
+)
+BODY_CSS = (
+    ".cite{color:#555;font-size:.85em}details{font-size:.9em}p[dir=rtl]{text-align:right}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4rem;"
+    "vertical-align:top}"
+)
+# Cosine a claim needs with a denial to be shown as the claim it contradicts.
+PAIR_FLOOR = 0.85
+
+_MONTHS = {
+    "يناير": 1,
+    "كانون الثاني": 1,
+    "فبراير": 2,
+    "شباط": 2,
+    "مارس": 3,
+    "اذار": 3,
+    "ابريل": 4,
+    "نيسان": 4,
+    "مايو": 5,
+    "ايار": 5,
+    "يونيو": 6,
+    "حزيران": 6,
+    "يوليو": 7,
+    "تموز": 7,
+    "اغسطس": 8,
+    "سبتمبر": 9,
+    "ايلول": 9,
+    "اكتوبر": 10,
+    "تشرين الاول": 10,
+    "نوفمبر": 11,
+    "تشرين الثاني": 11,
+    "ديسمبر": 12,
+    "كانون الاول": 12,
+}
+_EN_MONTHS = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
+_WEEKDAYS = {  # normalised Arabic -> Python weekday()
+    "الاثنين": 0,
+    "الثلاثاء": 1,
+    "الاربعاء": 2,
+    "الخميس": 3,
+    "الجمعه": 4,
+    "السبت": 5,
+    "الاحد": 6,
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class When:
+    label: str
+    key: tuple[int, int, int]  # (year, month, day); 0 = unknown
+
+
+def article_date(text: str) -> dt.date | None:
+    """The article's own date, if it states one (2017/03/08 or "May 29, 2017")."""
+    m = re.search(r"(?<!\d)(20\d{2}|19\d{2})/(\d{1,2})/(\d{1,2})(?!\d)", normalize(text))
+    try:
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        m = re.search(r"(" + "|".join(_EN_MONTHS) + r") (\d{1,2}), (\d{4})", text)
+        if m:
+            return dt.date(int(m[3]), _EN_MONTHS.index(m[1]) + 1, int(m[2]))
+    except ValueError:
+        return None
+    return None
+
+
+def when(sentence: str, dated: dt.date | None) -> When | None:
+    """The time a sentence states, as precisely as it (and its article's date) allows."""
+    t = normalize(sentence)
+    m = re.search(r"(?<!\d)(\d{1,2})\s+(" + _MONTH_RE + r")(?:\s+(?:عام\s+)?((?:19|20)\d{2}))?", t)
+    if m:
+        year = int(m[3]) if m[3] else (dated.year if dated else 0)
+        month = _MONTHS[m[2]]
+        return When(_label(year, month, int(m[1]), inferred=not m[3]), (year, month, int(m[1])))
+    m = re.search(r"(?<!\w)(?:في\s+|منذ\s+)?(?:شهر\s+)?(" + _MONTH_RE + r")(?!\w)", t)
+    if m:
+        month = _MONTHS[m[1]]
+        y = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", t)
+        year = int(y[1]) if y else (dated.year if dated else 0)
+        return When(_label(year, month, 0, inferred=not y), (year, month, 0))
+    y = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", t)
+    if y:
+        return When(y[1], (int(y[1]), 0, 0))
+    words = set(re.findall(r"\w+", t))
+    days_back: int | None = None
+    if "امس" in words:
+        days_back = 2 if re.search(r"اول\s+من\s+امس", t) else 1
+    else:
+        for name, wd in _WEEKDAYS.items():
+            if name in words and dated is not None:
+                days_back = (dated.weekday() - wd) % 7
+                break
+            if name in words:
+                return When(name_of_weekday(wd), (0, 0, 0))
+    if days_back is not None:
+        if dated is None:
+            return When("yesterday" if days_back == 1 else "a day before the report", (0, 0, 0))
+        d = dated - dt.timedelta(days=days_back)
+        return When(_label(d.year, d.month, d.day, inferred=True), (d.year, d.month, d.day))
+    return None
+
+
+def name_of_weekday(wd: int) -> str:
+    return dt.date(2024, 1, 1 + wd).strftime("%A")  # 2024-01-01 was a Monday
+
+
+def _label(year: int, month: int, day: int, inferred: bool) -> str:
+    parts = [str(day)] if day else []
+    parts.append(_EN_MONTHS[month - 1])
+    if year:
+        parts.append(f"{year}" + (" (from the article date)" if inferred else ""))
+    return " ".join(parts)
+
+
+@dataclass
+class Actor:
+    name: str
+    kind: str
+    sources: dict[str, int]  # file -> mentions
+
+
+@dataclass
+class Disagreement:
+    claim: Bullet
+    counter: Bullet
+
+
+@dataclass
+class Briefing:
+    topic: str
+    model: str
+    sources: list[tuple[str, str, str]]  # (file, title, date or "")
+    headline: list[Bullet]
+    developments: list[Bullet]
+    timeline: list[tuple[When, Bullet]]
+    actors: list[Actor]
+    figures: list[Bullet]
+    disagreements: list[Disagreement]
+    dropped: list[Bullet]
+    checks: CheckReport
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "topic": self.topic,
+            "model": self.model,
+            "sources": [{"file": f, "title": t, "date": d} for f, t, d in self.sources],
+            "headline": [b.as_json() for b in self.headline],
+            "developments": [b.as_json() for b in self.developments],
+            "timeline": [{"when": w.label, **b.as_json()} for w, b in self.timeline],
+            "actors": [a.__dict__ for a in self.actors],
+            "figures": [b.as_json() for b in self.figures],
+            "disagreements": [
+                {"claim": d.claim.as_json(), "counter": d.counter.as_json()}
+                for d in self.disagreements
+            ],
+            "dropped": [b.as_json() for b in self.dropped],
+            "checks": self.checks.as_json(),
+        }
+
+    def markdown(self) -> str:
+        title = self.topic or "all articles"
+        out = [
+            f"# Briefing: {_md(title)}",
+            "",
+            f"_From {len(self.sources)} article(s); written by {self.model}. "
+            "Every statement cites its file and sentence (s1 = first sentence)._",
+            "",
+            "## Headline",
+            "",
+            " ".join(f"{_md(b.text)} {cite(b)}" for b in self.headline) or "_(nothing passed)_",
+            "",
+            "## Key developments",
+            "",
+            *(f"- {_md(b.text)} {cite(b)}" for b in self.developments),
+            "",
+            "## Timeline",
+            "",
+            *(f"- **{w.label}**: {_md(b.text)} {cite(b)}" for w, b in self.timeline),
+            "",
+            "## Actors",
+            "",
+            *(
+                f"- **{_md(a.name)}** ({a.kind.rstrip('s')}): "
+                + ", ".join(f"{f} ×{n}" for f, n in a.sources.items())
+                for a in self.actors
+            ),
+            "",
+            "## Figures",
+            "",
+            *(f"- **{', '.join(_nums(b))}**: {_md(b.text)} {cite(b)}" for b in self.figures),
+            "",
+            "## Where sources disagree",
+            "",
+        ]
+        if not self.disagreements:
+            out.append("_No contradicting reports found._")
+        for d in self.disagreements:
+            out += [
+                f"- **Report:** {_md(d.claim.text)} {cite(d.claim)}",
+                f"  **Counter-report:** {_md(d.counter.text)} {cite(d.counter)}",
+            ]
+        out += ["", "## Sources", ""]
+        out += [f"- {f}: {_md(t)}" + (f" ({d})" if d else "") for f, t, d in self.sources]
+        out += ["", "## Checks", "", self.checks.line() + "."]
+        if self.dropped:
+            out.append(f"{len(self.dropped)} statement(s) failed the checks and were left out.")
+        return "\n".join(out) + "\n"
+
+    def html(self) -> str:
+        """A self-contained page (inline style, no scripts, nothing fetched)."""
+        e = html.escape
+        return (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>Briefing: {e(self.topic or 'all articles')}</title>"
+            "<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;"
+            "padding:0 1rem;line-height:1.5}"
+            + BODY_CSS
+            + "</style></head><body>"
+            + self.html_body()
+            + "</body></html>"
+        )
+
+    def html_body(self) -> str:
+        """The briefing as escaped HTML, for the page and the web chat's Brief tab."""
+        e = html.escape
+
+        def item(b: Bullet, lead: str = "") -> str:
+            quotes = "".join(f'<p dir="rtl" lang="ar">{e(c.text)}</p>' for c in b.cites)
+            return (
+                f"<li>{lead}{e(b.text)} <span class='cite'>{e(cite(b))}</span>"
+                f"<details><summary>Arabic source</summary>{quotes}</details></li>"
+            )
+
+        parts = [
+            f"<h1>Briefing: {e(self.topic or 'all articles')}</h1>",
+            f"<p><em>From {len(self.sources)} article(s); written by {e(self.model)}. "
+            "Every statement cites its file and sentence.</em></p>",
+            "<h2>Headline</h2><ul>",
+            *(item(b) for b in self.headline),
+            "</ul><h2>Key developments</h2><ul>",
+            *(item(b) for b in self.developments),
+            "</ul><h2>Timeline</h2><ul>",
+            *(item(b, f"<strong>{e(w.label)}</strong>: ") for w, b in self.timeline),
+            "</ul><h2>Actors</h2><ul>",
+            *(
+                f"<li><strong>{e(a.name)}</strong> ({e(a.kind.rstrip('s'))}): "
+                + e(", ".join(f"{f} ×{n}" for f, n in a.sources.items()))
+                + "</li>"
+                for a in self.actors
+            ),
+            "</ul><h2>Figures</h2><ul>",
+            *(item(b, f"<strong>{e(', '.join(_nums(b)))}</strong>: ") for b in self.figures),
+            "</ul><h2>Where sources disagree</h2>",
+        ]
+        if self.disagreements:
+            parts.append("<table><tr><th>Report</th><th>Counter-report</th></tr>")
+            for d in self.disagreements:
+                parts.append(
+                    f"<tr><td><ul>{item(d.claim)}</ul></td><td><ul>{item(d.counter)}</ul></td></tr>"
+                )
+            parts.append("</table>")
+        else:
+            parts.append("<p><em>No contradicting reports found.</em></p>")
+        parts.append("<h2>Sources</h2><ul>")
+        parts += [
+            f"<li>{e(f)}: <span dir='rtl' lang='ar'>{e(t)}</span>{e(f' ({d})' if d else '')}</li>"
+            for f, t, d in self.sources
+        ]
+        parts.append(f"</ul><h2>Checks</h2><p>{e(self.checks.line())}.")
+        if self.dropped:
+            parts.append(f" {len(self.dropped)} statement(s) failed the checks and were left out.")
+        parts.append("</p>")
+        return "\n".join(parts)
+
+
+def cite(b: Bullet) -> str:
+    return "[" + "; ".join(f"{c.source} s{c.index + 1}" for c in b.cites) + "]"
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", " ".join(text.split()))
+
+
+def _nums(b: Bullet) -> list[str]:
+    return list(dict.fromkeys(f.text for f in figures(b.text))) or ["-"]
+
+
+def _is_figure(text: str) -> bool:
+    """Has a number that is not just a year."""
+    return any(not (1900 <= f.value <= 2100 and f.value == int(f.value)) for f in figures(text))
+
+
+def brief(
+    articles: Sequence[tuple[str, str]],
+    *,
+    settings: Settings,
+    embedder: Embedder,
+    gateway: Callable[[], ChatGateway],
+    topic: str = "",
+    progress: Progress | None = None,
+    writer: SentenceWriter | None = None,
+) -> Briefing:
+    """A briefing over ``articles`` ((file, text) pairs), optionally focused on ``topic``."""
+    if not articles:
+        raise NewsbotError("no articles to brief on")
+    writer = writer or SentenceWriter(settings, gateway, "summarize")
+    n_items = settings.brief_items
+    spans: list[Span] = []
+    prior: list[float] = []
+    dates: dict[str, dt.date | None] = {}
+    for source, text in articles:
+        dates[source] = article_date(text)
+        own = candidate_spans(text)
+        for j, s in enumerate(own):
+            spans.append(Span(s.index, s.start, s.end, s.text, source))
+            prior.append(LEAD_BONUS * (1 - j / max(1, len(own))))
+    if not spans:
+        raise NewsbotError("the articles have no Arabic sentences to brief on")
+    vecs = embedder.embed_passages([s.text for s in spans])
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    query = None
+    keep = np.arange(len(spans))
+    if topic.strip():
+        query = embedder.embed_queries([topic.strip()])[0]
+        query = query / max(float(np.linalg.norm(query)), 1e-9)
+        rel = vecs @ query
+        arabic = detect_language(topic) == "ar"
+        floor = settings.relevance_floor_ar if arabic else settings.relevance_floor_en
+        keep = np.flatnonzero(rel >= floor)
+        if len(keep) == 0:
+            raise NewsbotError(f"no article sentence is about {topic!r}")
+    sub = [spans[i] for i in keep]
+    subv = vecs[keep]
+    subp = [prior[i] for i in keep]
+
+    developments = [sub[i] for i in rank(subv, n_items, prior=subp, query=query)]
+    order = rank(subv, len(sub), prior=subp, query=query)  # everything, by importance
+    dated = [(sub[i], when(sub[i].text, dates[sub[i].source])) for i in order]
+    timeline = [(s, w) for s, w in dated if w is not None][:n_items]
+    timeline.sort(key=lambda sw: (sw[1].key[0] or 9999, sw[1].key[1], sw[1].key[2]))
+    figure_spans = [sub[i] for i in order if _is_figure(sub[i].text)][:n_items]
+    pairs = _disagreements(sub, subv)
+
+    # Write each distinct sentence once; every section reuses the checked statement.
+    needed: list[Span] = []
+    for s in [*developments, *(s for s, _ in timeline), *figure_spans]:
+        if s not in needed:
+            needed.append(s)
+    for a, b in pairs:
+        for s in (a, b):
+            if s not in needed:
+                needed.append(s)
+    report = CheckReport()
+    drafts: list[Bullet] = []
+    for n, s in enumerate(needed, 1):
+        w = writer.write(s.text)
+        drafts.append(Bullet(w.text, [s], flags=list(w.flags)))
+        report.names += len(w.names)
+        flagged = next((f for f in w.flags if f.startswith("names")), "")
+        report.names_ok += sum(1 for name in w.names if name not in flagged)
+        if progress:
+            progress(n, len(needed), f"{s.source} s{s.index + 1}")
+    kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, "briefing")
+
+    def ok_of(s: Span) -> Bullet | None:
+        return next((b for b in kept if b.cites[0] == s), None)
+
+    dev_b = [b for b in (ok_of(s) for s in developments) if b]
+    actors = _actors(articles, writer)
+    return Briefing(
+        topic=topic.strip(),
+        model=settings.describe_model(),
+        sources=[
+            (src, _title(text), dates[src].isoformat() if dates[src] else "")
+            for src, text in articles
+        ],
+        headline=dev_b[:2],
+        developments=dev_b[2:],
+        timeline=[(w, b) for s, w in timeline if (b := ok_of(s))],
+        actors=actors,
+        figures=[b for b in (ok_of(s) for s in figure_spans) if b],
+        disagreements=[
+            Disagreement(ca, cb) for a, b in pairs if (ca := ok_of(a)) and (cb := ok_of(b))
+        ],
+        dropped=dropped,
+        checks=report,
+    )
+
+
+def _title(text: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:120]
+
+
+def _disagreements(spans: list[Span], vecs: np.ndarray) -> list[tuple[Span, Span]]:
+    """(claim, denial) pairs: a cue sentence and the closest other sentence without a cue."""
+    cue = [bool(_CUES.search(normalize(s.text))) for s in spans]
+    candidates: list[tuple[float, int, int]] = []
+    for i, is_cue in enumerate(cue):
+        if not is_cue:
+            continue
+        sims = vecs @ vecs[i]
+        for j in np.argsort(-sims):
+            if j != i and not cue[j] and sims[j] >= PAIR_FLOOR:
+                candidates.append((float(sims[j]), int(j), i))
+                break
+    used: set[int] = set()
+    pairs: list[tuple[Span, Span]] = []
+    for _, j, i in sorted(candidates, reverse=True):
+        if j in used or i in used:
+            continue
+        used |= {i, j}
+        pairs.append((spans[j], spans[i]))
+    return pairs
+
+
+def _actors(articles: Sequence[tuple[str, str]], writer: SentenceWriter) -> list[Actor]:
+    found: dict[str, Actor] = {}
+    for source, text in articles:
+        for m in writer.glossary.find(text):
+            if m.term.kind not in ACTOR_KINDS:
+                continue
+            a = found.setdefault(m.term.en, Actor(m.term.en, m.term.kind, {}))
+            a.sources[source] = a.sources.get(source, 0) + 1
+    return sorted(found.values(), key=lambda a: -sum(a.sources.values()))

@@ -1,0 +1,431 @@
+"""``newsbot eval``: a prompt regression suite over the real pipeline.
+
+Cases (YAML under ``tests/regression/``, schema in ``bot/_eval_cases.py``) name a task,
+its input and assertions (``bot/_eval_assert.py``). ``Evaluator`` runs them in threads
+against the configured model, live, recording (``--record``) or replaying a cassette
+(``--replay``, no model at all; ``bot/cassette.py``); reports and baselines are in
+``bot/_eval_report.py``. Tasks are a registry: a task's runner turns a case into an
+``Output`` the assertions read, so translate / summarize / brief plug in beside ``ask``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from bot._eval_assert import Context, Judge, Outcome, Output, check, parse_verdict
+from bot._eval_cases import ASSERTION_TYPES, LoadedCase, Task, as_plain, load_cases
+from bot.config import PROJECT_ROOT, CassetteMode, Settings
+from bot.errors import CassetteMissing, NewsbotError, PromptError, TaskUnavailable
+from bot.gateway import ChatGateway
+from bot.service import Newsbot
+
+__all__ = [
+    "TASKS",
+    "CaseResult",
+    "Evaluator",
+    "Output",
+    "RunResult",
+    "SuiteResult",
+    "Task",
+    "load_cases",
+]
+
+RunStatus = Literal["pass", "fail", "error", "missing"]
+DEFAULT_CASES = PROJECT_ROOT / "tests" / "regression"
+
+
+# -- tasks -------------------------------------------------------------------------------
+
+TaskRunner = Callable[[Newsbot, LoadedCase], Output]
+
+
+def run_ask(bot: Newsbot, lc: LoadedCase) -> Output:
+    """A question, with earlier turns rewritten into a standalone query like the chat does."""
+    from bot.answer import Done
+    from bot.condense import condense
+
+    inp = lc.case.input
+    question = str(inp.question)
+    turns = [(t.question, t.answer) for t in inp.history]
+    query = condense(question, turns, settings=bot.settings, gateway=bot.gateway)
+    answer = None
+    for event in bot.stream(question, language=inp.language, search_query=query):
+        if isinstance(event, Done):
+            answer = event.answer
+    if answer is None:
+        raise NewsbotError("the answer stream ended without an answer")
+    return Output(
+        text=answer.answer,
+        language=answer.language,
+        citations=answer.citations,
+        declined=answer.declined,
+        invalid_markers=answer.invalid_markers,
+        hits=answer.hits,
+        latency_s=answer.timings.get("total_s", 0.0),
+        first_token_s=answer.timings.get("first_token_s", 0.0),
+        model=answer.model,
+        search_query=answer.search_query,
+        question=question,
+    )
+
+
+def _unavailable(task: str, module: str) -> TaskRunner:
+    def run(bot: Newsbot, lc: LoadedCase) -> Output:
+        raise TaskUnavailable(
+            f"task {task!r} is not available: {module} has no evaluation entry point yet"
+        )
+
+    return run
+
+
+TASKS: dict[Task, TaskRunner] = {
+    Task.ASK: run_ask,
+    Task.TRANSLATE: _unavailable("translate", "bot.translate"),
+    Task.SUMMARIZE: _unavailable("summarize", "bot.summarize"),
+    Task.BRIEF: _unavailable("brief", "bot.brief"),
+}
+
+
+# -- results -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    status: RunStatus
+    outcomes: list[Outcome] = field(default_factory=list)
+    output: Output | None = None
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def failing(self) -> str:
+        """The first failing assertion, or the error, in one line."""
+        if self.error:
+            return self.error
+        bad = next((o for o in self.outcomes if o.status == "fail"), None)
+        return f"{bad.type}: {bad.message}" if bad else ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+            "assertions": [o.as_json() for o in self.outcomes],
+            "output": self.output.as_json() if self.output else None,
+        }
+
+
+@dataclass
+class CaseResult:
+    case: LoadedCase
+    runs: list[RunResult] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.case.id
+
+    @property
+    def status(self) -> RunStatus:
+        states = {r.status for r in self.runs}
+        for s in ("missing", "error", "fail"):
+            if s in states:
+                return s  # type: ignore[return-value]
+        return "pass"
+
+    @property
+    def passed_runs(self) -> int:
+        return sum(r.status == "pass" for r in self.runs)
+
+    @property
+    def failing(self) -> str:
+        return next((r.failing for r in self.runs if r.status != "pass"), "")
+
+    @property
+    def latency_s(self) -> float:
+        lat = [r.output.latency_s for r in self.runs if r.output]
+        return sum(lat) / len(lat) if lat else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        c = self.case
+        return {
+            "id": c.id,
+            "task": c.case.task.value,
+            "file": str(c.file),
+            "line": c.line,
+            "tags": c.case.tags,
+            "description": c.case.description,
+            "input": as_plain(c.case.input),
+            "status": self.status,
+            "passed_runs": self.passed_runs,
+            "runs": [r.as_json() for r in self.runs],
+        }
+
+
+def _rate(passed: int, total: int) -> float | None:
+    return round(passed / total, 4) if total else None
+
+
+@dataclass
+class SuiteResult:
+    cases: list[CaseResult]
+    model: str
+    mode: str
+    started: str
+    seconds: float
+    notices: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(c.status for c in self.cases)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "pass" for c in self.cases)
+
+    def task_rates(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for c in self.cases:
+            t = out.setdefault(c.case.case.task.value, {"cases": 0, "passed": 0})
+            t["cases"] += 1
+            t["passed"] += c.status == "pass"
+        for t in out.values():
+            t["rate"] = _rate(t["passed"], t["cases"])
+        return out
+
+    def assertion_rates(self) -> dict[str, dict[str, Any]]:
+        """Per assertion type over every run: passed / (passed + failed); skips apart."""
+        out: dict[str, dict[str, Any]] = {}
+        for c in self.cases:
+            for r in c.runs:
+                for o in r.outcomes:
+                    t = out.setdefault(o.type, {"passed": 0, "failed": 0, "skipped": 0})
+                    t[{"pass": "passed", "fail": "failed", "skip": "skipped"}[o.status]] += 1
+        for t in out.values():
+            t["rate"] = _rate(t["passed"], t["passed"] + t["failed"])
+        return dict(sorted(out.items(), key=lambda kv: ASSERTION_TYPES.index(kv[0])))
+
+    def as_json(self) -> dict[str, Any]:
+        counts = self.counts()
+        return {
+            "model": self.model,
+            "mode": self.mode,
+            "started": self.started,
+            "seconds": round(self.seconds, 2),
+            "summary": {
+                "cases": len(self.cases),
+                **{s: counts.get(s, 0) for s in ("pass", "fail", "error", "missing")},
+                "rate": _rate(counts.get("pass", 0), len(self.cases)),
+            },
+            "tasks": self.task_rates(),
+            "assertions": self.assertion_rates(),
+            "notices": self.notices,
+            "cases": [c.as_json() for c in self.cases],
+        }
+
+
+# -- the runner --------------------------------------------------------------------------
+
+
+def make_judge(settings: Settings) -> Judge | None:
+    """The rubric judge through the model gateway, or None when none is configured."""
+    if not (settings.judge_base_url and settings.judge_model):
+        return None
+    from bot.cassette import RecordingGateway, ReplayGateway, open_cassette
+    from bot.prompts import load_prompt
+
+    gw: ChatGateway
+    if settings.cassette_mode is CassetteMode.REPLAY:
+        gw = ReplayGateway(
+            settings.judge_model, open_cassette(settings.cassette_dir, settings.judge_model)
+        )
+    else:
+        judge_settings = settings.model_copy(update={"api_key": settings.judge_api_key})
+        gw = ChatGateway(
+            judge_settings, settings.judge_base_url, settings.judge_model, extra_ok=False
+        )
+        if settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
+            keep = settings.cassette_mode is CassetteMode.UPDATE
+            cassette = open_cassette(settings.cassette_dir, gw.model)
+            gw = RecordingGateway(gw, cassette, keep_recorded=keep)
+    try:
+        prompt = load_prompt(settings.prompts_dir, "judge")
+    except PromptError:  # a --prompts folder under test need not carry the judge
+        prompt = load_prompt(PROJECT_ROOT / "prompts", "judge")
+
+    def judge(question: str, answer: str, rubric: str) -> tuple[bool, str]:
+        messages = prompt.render(question=question, answer=answer, rubric=rubric)
+        return parse_verdict(gw.complete(messages, prompt.chat_params()))
+
+    return judge
+
+
+class _SharedModelBot(Newsbot):
+    """A bot on another index that asks the main bot's model: one gateway, one server."""
+
+    def __init__(self, settings: Settings, main: Newsbot) -> None:
+        super().__init__(settings)
+        self._main = main
+
+    def gateway(self) -> ChatGateway:
+        return self._main.gateway()
+
+
+class Evaluator:
+    """Runs cases against ``settings`` (its index must hold the corpus already).
+
+    Cases that add articles get a throw-away copy of the index with those articles
+    ingested on top, one per distinct set of files, removed by ``close()``.
+    """
+
+    def __init__(self, settings: Settings, judge: Judge | None = None) -> None:
+        self.settings = settings
+        self.bot = Newsbot(settings)
+        self.judge = judge if judge is not None else make_judge(settings)
+        self._extra: dict[tuple[Path, ...], Newsbot] = {}
+        self._extra_lock = threading.Lock()
+        self._tmp: list[Path] = []
+
+    @property
+    def model(self) -> str:
+        from bot.cassette import chat_model_name
+
+        return chat_model_name(self.settings)
+
+    def bot_for(self, lc: LoadedCase) -> Newsbot:
+        files = lc.extra_files()
+        if not files:
+            return self.bot
+        with self._extra_lock:
+            if files not in self._extra:
+                for f in files:
+                    if not f.is_file():
+                        raise NewsbotError(f"{lc.file}:{lc.line}: input.files: no such file {f}")
+                tmp = Path(tempfile.mkdtemp(prefix="newsbot-eval-"))
+                self._tmp.append(tmp)
+                # A copy of the corpus index plus the case's articles: only those are embedded.
+                self.bot.store.count()  # opens (and so creates) the index before copying
+                shutil.copytree(self.settings.index_dir, tmp / "index")
+                bot = _SharedModelBot(
+                    self.settings.model_copy(update={"index_dir": tmp / "index"}), self.bot
+                )
+                report = bot.ingest(list(files), prune=False)
+                if report.skipped:
+                    name, why = report.skipped[0]
+                    raise NewsbotError(f"{lc.file}:{lc.line}: input.files: {name}: {why}")
+                self._extra[files] = bot
+            return self._extra[files]
+
+    def run_once(self, lc: LoadedCase) -> RunResult:
+        t0 = time.perf_counter()
+        try:
+            out = TASKS[lc.case.task](self.bot_for(lc), lc)
+        except CassetteMissing as exc:
+            return RunResult("missing", error=str(exc), seconds=time.perf_counter() - t0)
+        except NewsbotError as exc:
+            return RunResult("error", error=str(exc), seconds=time.perf_counter() - t0)
+        except Exception as exc:  # a bug in one case must not stop the suite
+            return RunResult(
+                "error", error=f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - t0
+            )
+        ctx = Context(
+            embedder=self.bot.embedder,
+            judge=self.judge,
+            replay=self.settings.cassette_mode is CassetteMode.REPLAY,
+        )
+        outcomes: list[Outcome] = []
+        for a in lc.case.asserts:
+            try:
+                outcomes.append(check(a, out, ctx))
+            except CassetteMissing as exc:
+                return RunResult("missing", outcomes, out, str(exc), time.perf_counter() - t0)
+            except NewsbotError as exc:
+                outcomes.append(Outcome(a.type, "fail", f"could not be checked: {exc}"))
+        status: RunStatus = "fail" if any(o.status == "fail" for o in outcomes) else "pass"
+        return RunResult(status, outcomes, out, seconds=time.perf_counter() - t0)
+
+    def run(
+        self,
+        cases: list[LoadedCase],
+        *,
+        jobs: int = 1,
+        repeat: int = 1,
+        on_done: Callable[[LoadedCase, RunResult], None] | None = None,
+    ) -> SuiteResult:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        t0 = time.perf_counter()
+        results = {c.id: CaseResult(c) for c in cases}
+        notices: list[str] = []
+        if self.judge is None and any(a.type == "rubric" for c in cases for a in c.case.asserts):
+            notices.append("rubric assertions skipped: no judge model configured")
+        work = [c for c in cases for _ in range(max(1, repeat))]
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(self.run_once, c): c for c in work}
+            for fut in as_completed(futures):
+                c = futures[fut]
+                run = fut.result()
+                results[c.id].runs.append(run)
+                if on_done:
+                    on_done(c, run)
+        return SuiteResult(
+            cases=[results[c.id] for c in cases],
+            model=self.model,
+            mode=self.settings.cassette_mode.value,
+            started=started,
+            seconds=time.perf_counter() - t0,
+            notices=notices,
+        )
+
+    def close(self) -> None:
+        for bot in self._extra.values():
+            bot.close(stop_model=False)
+        self.bot.close()
+        for tmp in self._tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prepare_index(settings: Settings) -> Settings:
+    """Settings whose index holds the corpus folder, ingested incrementally (only what
+    changed is embedded), in ``eval-results/.index`` beside the results by default."""
+    bot = Newsbot(settings)
+    report = bot.ingest([settings.corpus_dir])
+    if report.skipped:
+        name, why = report.skipped[0]
+        raise NewsbotError(f"corpus file {name} cannot be ingested: {why}")
+    return settings
+
+
+def evaluate(
+    cases: list[LoadedCase],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    repeat: int = 1,
+    ingest_corpus: bool = True,
+    prune_cassettes: bool = False,
+    on_done: Callable[[LoadedCase, RunResult], None] | None = None,
+) -> SuiteResult:
+    """Run ``cases``; with ``ingest_corpus`` the index is first brought up to date with the
+    corpus folder. ``prune_cassettes`` (a full recording) drops recordings nothing used."""
+    if ingest_corpus:
+        prepare_index(settings)
+    ev = Evaluator(settings)
+    try:
+        result = ev.run(cases, jobs=jobs, repeat=repeat, on_done=on_done)
+    finally:
+        ev.close()
+    if prune_cassettes and settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
+        from bot.cassette import open_cassette
+
+        dropped = open_cassette(settings.cassette_dir, result.model).prune()
+        if dropped:
+            result.notices.append(f"{dropped} stale cassette recording(s) dropped")
+    return result

@@ -1,0 +1,288 @@
+"""Translation, sentence by sentence, with the names glossary, checks, cache and resume.
+
+Each Arabic sentence (``bot.chunk.sentence_spans``, exact offsets) is sent alone with
+only the glossary names it contains. The output is checked: English, complete, every
+number in it is in the sentence and every digit number of the sentence is in it, and
+the glossary's English names are used. A failed check is retried once with a note
+saying what to fix; if the retry is no better, the best attempt is kept and flagged.
+Results go to the on-disk cache the moment they exist, so an interrupted run resumes
+and a repeated one makes no model calls.
+
+``SentenceWriter`` is shared with summaries and briefings (prompts/summarize.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bot.arabic import arabic_share
+from bot.cache import ResultCache, key
+from bot.checks import CheckReport, dropped_numbers, figures, ungrounded_numbers
+from bot.chunk import sentence_spans
+from bot.config import Settings
+from bot.gateway import ChatGateway
+from bot.glossary import Glossary, load_glossary, missing_names, names_line
+from bot.prompts import load_prompt
+
+Progress = Callable[[int, int, str], None]  # (done, total, label)
+PIPELINE_VERSION = 1  # bump when the checks change what is kept
+
+
+@dataclass
+class Written:
+    """One model-written sentence and what the checks found."""
+
+    text: str
+    names: list[str] = field(default_factory=list)  # glossary English names expected
+    flags: list[str] = field(default_factory=list)  # problems left after the retries
+    attempts: int = 1
+    cached: bool = False
+
+
+@dataclass
+class TranslatedSentence:
+    index: int
+    start: int
+    end: int
+    arabic: str
+    english: str
+    names: list[str]
+    flags: list[str]
+    attempts: int
+    cached: bool
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class Translation:
+    source: str
+    model: str
+    sentences: list[TranslatedSentence]
+    checks: CheckReport
+
+    @property
+    def english(self) -> str:
+        return " ".join(s.english for s in self.sentences)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "model": self.model,
+            "sentences": [s.as_json() for s in self.sentences],
+            "checks": self.checks.as_json(),
+        }
+
+    def markdown(self) -> str:
+        lines = [
+            f"# Translation of {self.source}",
+            "",
+            f"_Model: {self.model}. Checks: {self.checks.line()}._",
+            "",
+            "| # | Arabic | English |",
+            "| --- | --- | --- |",
+        ]
+        for s in self.sentences:
+            flag = f" ⚠ {'; '.join(s.flags)}" if s.flags else ""
+            lines.append(f"| {s.index + 1} | {_cell(s.arabic)} | {_cell(s.english)}{_cell(flag)} |")
+        return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+_PREAMBLE = re.compile(
+    r"^\s*(?:here(?:'s| is)[^:\n]*:|sure[^:\n]*:|(?:english(?: translation)?|translation)\s*:)\s*",
+    re.IGNORECASE,
+)
+
+
+def clean_output(raw: str) -> str:
+    """The model's answer without preambles, labels, quotes or extra lines."""
+    text = raw.strip()
+    text = _PREAMBLE.sub("", text).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # A leftover lead-in line ("Here is the translation:") is dropped; notes after are too.
+    while len(lines) > 1 and lines[0].endswith(":"):
+        lines.pop(0)
+    text = _PREAMBLE.sub("", lines[0]).strip() if lines else ""
+    text = re.sub(r"^\*+|\*+$", "", text).strip()
+    if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”":
+        text = text[1:-1].strip()
+    return text
+
+
+class SentenceWriter:
+    """Runs one sentence prompt (translate or summarize) with checks, retry and cache."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        gateway: Callable[[], ChatGateway],
+        prompt_name: str,
+        glossary: Glossary | None = None,
+    ) -> None:
+        self.settings = settings
+        self._gateway = gateway
+        self.prompt_name = prompt_name
+        self.glossary = glossary if glossary is not None else load_glossary(glossary_path(settings))
+        self.cache = ResultCache(settings.index_dir / "cache", prompt_name)
+        self.full = prompt_name == "translate"  # translations must keep every digit number
+
+    def write(self, sentence: str) -> Written:
+        prompt = load_prompt(self.settings.prompts_dir, self.prompt_name)
+        matches = self.glossary.find(sentence)
+        unknown = self.glossary.unknown_names(sentence)
+        names = names_line(matches, unknown)
+        k = key(PIPELINE_VERSION, prompt.model_dump(), model_id(self.settings), sentence, names)
+        hit = self.cache.get(k)
+        if hit is not None:
+            return Written(**{**hit, "cached": True})
+        gw = self._gateway()  # only now: a cached run never starts the model
+        extra = _bundled_extra() if self.settings.uses_bundled_model else None
+        params = prompt.chat_params(extra)
+        attempts: list[tuple[str, list[str]]] = []
+        note = ""
+        for _ in range(1 + self.settings.check_retries):
+            messages = prompt.render(names=names, sentence=sentence, note=note)
+            out = clean_output(gw.complete(messages, params))
+            problems = self.problems(sentence, out, matches)
+            attempts.append((out, problems))
+            if not problems:
+                break
+            note = "\n" + self._note(prompt.strings, sentence, out, matches, problems)
+        # Fewest problems wins; on a tie the first (un-nudged) attempt.
+        best, flags = min(attempts, key=lambda a: len(a[1]))
+        expected = sorted({m.term.en for m in matches})
+        result = Written(best, expected, flags, len(attempts))
+        self.cache.put(k, {**asdict(result), "cached": False})
+        return result
+
+    def problems(self, sentence: str, out: str, matches: list) -> list[str]:
+        probs: list[str] = []
+        if not out:
+            return ["empty output"]
+        if arabic_share(out) > 0.2:
+            probs.append("not English")
+        bad = ungrounded_numbers(out, [sentence])
+        if bad:
+            probs.append("numbers not in source: " + ", ".join(bad))
+        if self.full:
+            gone = dropped_numbers(out, sentence)
+            if gone:
+                probs.append("numbers left out: " + ", ".join(gone))
+            ratio = len(out.split()) / max(1, len(sentence.split()))
+            if ratio < 0.5 or ratio > 3.5:
+                probs.append("incomplete or padded translation")
+        miss = missing_names(matches, out)
+        if miss:
+            probs.append("names not as in glossary: " + ", ".join(t.en for t in miss))
+        return probs
+
+    def _note(
+        self, strings: dict[str, str], sentence: str, out: str, matches: list, problems: list[str]
+    ) -> str:
+        notes: list[str] = []
+        for p in problems:
+            if p.startswith("numbers"):
+                items = ", ".join(dict.fromkeys(f.text for f in figures(sentence)))
+                notes.append(strings.get("note_numbers", "").replace("{items}", items))
+            elif p.startswith("names"):
+                items = ", ".join(t.en for t in missing_names(matches, out))
+                notes.append(strings.get("note_names", "").replace("{items}", items))
+            elif p == "not English":
+                notes.append(strings.get("note_language", ""))
+            elif p.startswith("incomplete"):
+                notes.append(strings.get("note_incomplete", ""))
+        return " ".join(dict.fromkeys(n for n in notes if n))
+
+
+def _bundled_extra() -> dict[str, object]:
+    from bot.bundled import SAMPLING_EXTRA
+
+    return SAMPLING_EXTRA
+
+
+def describe_model(settings: Settings) -> str:
+    return settings.describe_model()
+
+
+def model_id(settings: Settings) -> str:
+    """What the cache keys on for the model, known without starting it."""
+    if settings.uses_bundled_model:
+        from bot.bundled import MODEL_SHA256
+
+        return f"bundled:{MODEL_SHA256[:16]}"
+    return f"{settings.chat_model or 'default'}@{settings.base_url}"
+
+
+def glossary_path(settings: Settings) -> Path:
+    return settings.glossary_path
+
+
+def needs_translation(sentence: str) -> bool:
+    """Only Arabic text goes to the model; English captions, bare numbers stay as they are."""
+    return arabic_share(sentence) >= 0.5
+
+
+MAX_UNIT_WORDS = 60
+
+
+def sentence_units(text: str) -> list[tuple[int, int]]:
+    """Sentences to work on: ``sentence_spans`` re-joined where it cut at a comma or
+    semicolon (a clause alone loses its subject), up to ``MAX_UNIT_WORDS`` words."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        if out:
+            pa, pb = out[-1]
+            joined_words = len(text[pa:b].split())
+            if text[pb - 1] in "،,؛;" and "\n" not in text[pb:a] and joined_words <= MAX_UNIT_WORDS:
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def translate_text(
+    text: str,
+    source: str,
+    *,
+    settings: Settings,
+    gateway: Callable[[], ChatGateway],
+    progress: Progress | None = None,
+    writer: SentenceWriter | None = None,
+) -> Translation:
+    """Translate a whole article; interrupted runs resume from the cache."""
+    writer = writer or SentenceWriter(settings, gateway, "translate")
+    spans = sentence_units(text)
+    report = CheckReport()
+    out: list[TranslatedSentence] = []
+    for i, (a, b) in enumerate(spans):
+        ar = text[a:b]
+        # Only Arabic goes to the model; English captions and bare numbers stay as written.
+        w = writer.write(ar) if needs_translation(ar) else Written(ar, attempts=0, cached=True)
+        _count(report, w, ar, source, i)
+        out.append(TranslatedSentence(i, a, b, ar, w.text, w.names, w.flags, w.attempts, w.cached))
+        if progress:
+            progress(i + 1, len(spans), source)
+    return Translation(source, describe_model(settings), out, report)
+
+
+def _count(report: CheckReport, w: Written, ar: str, source: str, i: int) -> None:
+    bad = set(ungrounded_numbers(w.text, [ar]))
+    nums = [f.text for f in figures(w.text)]
+    report.numbers += len(nums)
+    report.numbers_ok += sum(1 for n in nums if n not in bad)
+    report.names += len(w.names)
+    flagged_names = next((f for f in w.flags if f.startswith("names")), "")
+    missing = {n for n in w.names if n in flagged_names}
+    report.names_ok += len(w.names) - len(missing)
+    report.statements += 1
+    report.statements_ok += 0 if w.flags else 1
+    if w.flags:
+        report.flagged.append(f"{source} sentence {i + 1}: {'; '.join(w.flags)}")
