@@ -57,7 +57,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--xquad-limit", type=int, default=0, help="only the first N XQuAD rows")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=120)
     queries = yaml.safe_load((HERE / "data" / "relevance_queries.yaml").read_text("utf-8"))
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,7 +86,8 @@ def main() -> None:
             table.add_row(name, *cells, str(errors))
         console.print(table)
 
-    rows = [json.loads(x) for x in (HERE / "data" / "xquad_ar_en.dev.jsonl").open("utf-8")]
+    data = (HERE / "data" / "xquad_ar_en.dev.jsonl").read_text("utf-8")
+    rows = [json.loads(x) for x in data.splitlines() if x.strip()]
     if args.xquad_limit:
         rows = rows[: args.xquad_limit]
     with tempfile.TemporaryDirectory() as tmp:
