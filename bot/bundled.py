@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bot import USER_OMP_WAIT_POLICY
 from bot.config import Settings
 from bot.errors import BundledModelError
 
@@ -169,7 +170,13 @@ def _start(settings: Settings, wait_s: float) -> Server:
     ]
     with log_path.open("ab") as log:
         # Own session: Ctrl-C in the chat does not kill the model mid-answer; we stop it.
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # llama.cpp keeps OpenMP's default (busy) waiting unless the user chose otherwise.
+        env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+        if USER_OMP_WAIT_POLICY is not None:
+            env["OMP_WAIT_POLICY"] = USER_OMP_WAIT_POLICY
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:

@@ -79,6 +79,8 @@ class RemoteEmbedder:
 
         self._gateway = EmbeddingGateway(settings)
         self.name = f"openai:{settings.embedding_model}@{settings.embedding_base_url}"
+        # Requests it sends at once: the ingest hands it this many batches per wave.
+        self.parallel = settings.embedding_concurrency
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._gateway.embed(list(texts), input_type="passage")

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -145,6 +146,10 @@ class ChatGateway:
 
 
 class EmbeddingGateway:
+    """``/v1/embeddings`` in batches of ``embedding_batch`` texts, at most
+    ``embedding_concurrency`` requests in flight (one pool for every caller of this
+    gateway), so a bigger server gives a faster ingest and a slow one is not flooded."""
+
     def __init__(self, settings: Settings) -> None:
         if not settings.embedding_base_url:
             from bot.errors import ConfigError
@@ -159,23 +164,40 @@ class EmbeddingGateway:
         self.model = settings.embedding_model
         self.retries = settings.max_retries
         self.batch = settings.embedding_batch
+        self.concurrency = settings.embedding_concurrency
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="newsbot-embed")
         self._what = f"the embeddings server at {settings.embedding_base_url}"
 
-    def embed(self, texts: list[str], input_type: str) -> np.ndarray:
-        out: list[list[float]] = []
-        for i in range(0, len(texts), self.batch):
-            part = texts[i : i + self.batch]
-            resp = _retrying(
-                lambda part=part: self._client.embeddings.create(
-                    model=self.model,
-                    input=part,
-                    encoding_format="float",
-                    extra_body={"input_type": input_type},
-                ),
-                retries=self.retries,
-                what=self._what,
+    def _request(self, part: list[str], input_type: str) -> list[list[float]]:
+        resp = _retrying(
+            lambda: self._client.embeddings.create(
+                model=self.model,
+                input=part,
+                encoding_format="float",
+                extra_body={"input_type": input_type},
+            ),
+            retries=self.retries,
+            what=self._what,
+        )
+        if len(resp.data) != len(part):
+            raise ModelUnavailable(
+                f"{self._what} returned {len(resp.data)} vectors for {len(part)} texts"
             )
-            out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+        return [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
+
+    def embed(self, texts: list[str], input_type: str) -> np.ndarray:
+        parts = [texts[i : i + self.batch] for i in range(0, len(texts), self.batch)]
+        if not parts:
+            return np.zeros((0, 0), dtype=np.float32)
+        # The pool bounds requests in flight; results are read in batch order, and the
+        # first failure is raised with the batches not yet sent cancelled.
+        futures = [self._pool.submit(self._request, p, input_type) for p in parts]
+        try:
+            out = [v for f in futures for v in f.result()]
+        except BaseException:
+            for f in futures:
+                f.cancel()  # batches not started yet are not sent
+            raise
         arr = np.asarray(out, dtype=np.float32)
         norms = np.linalg.norm(arr, axis=1, keepdims=True)
         return arr / np.where(norms == 0, 1, norms)

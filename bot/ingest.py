@@ -17,15 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.arabic import detect_language
-from bot.chunk import chunk_text
+from bot.chunk import Chunk, chunk_text
 from bot.config import Settings
-from bot.embed import Embedder, sparse_name, sparse_of, sparse_to_str
-from bot.errors import IngestError
+from bot.embed import Embedder, SparseVector, sparse_name, sparse_of, sparse_to_str
+from bot.errors import IngestError, NewsbotError
 from bot.store import Store
 
 SUFFIXES = {".txt", ".md"}
 MANIFEST_VERSION = 1
+# Chunks per store write: well under a Chroma server's maximum batch.
+UPSERT_BATCH = 500
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 
@@ -118,6 +122,8 @@ class Manifest:
         return self.data.setdefault("files", {})
 
     def save(self) -> None:
+        # With a Chroma server nothing else creates index_dir: the manifest lives there.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), "utf-8")
         os.replace(tmp, self.path)  # atomic: a kill never leaves half a manifest
@@ -158,6 +164,18 @@ def ingest(
         for entry in manifest.files.values():
             entry["pending"] = True
     manifest.data["fingerprint"] = fp
+    # The manifest describes one store (which may be a server others write to, or a
+    # different one than last time): reconcile it with what that store really holds.
+    # A file whose chunks are missing or short is redone; chunks of files the manifest
+    # does not know (e.g. a manifest lost) are orphans.
+    manifest.data["store"] = store.location
+    stored = store.path_counts()
+    for key, entry in manifest.files.items():
+        expected = entry.get("chunks")
+        if not entry.get("pending") and expected is not None and stored[key] != int(expected):
+            entry["pending"] = True
+    for orphan in set(stored) - set(manifest.files):
+        store.delete_path(orphan)
 
     found, bad = discover(paths)
     report.skipped.extend(bad)
@@ -191,62 +209,107 @@ def ingest(
                 report.chunks_removed += int(entry.get("chunks", 0))
                 del manifest.files[key]
                 manifest.save()
-    # Chunks whose file the manifest does not know (e.g. a manifest lost) are orphans.
-    for orphan in store.paths() - set(manifest.files):
-        store.delete_path(orphan)
+    chunked = [
+        (a, existed, chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap))
+        for a, existed in todo
+    ]
+    total = sum(len(chunks) for _, _, chunks in chunked)
+    # Articles go in waves of about embedding_batch x (requests the embedder sends at
+    # once) chunks, so that a remote embeddings server gets that many requests in flight.
+    wave_size = settings.embedding_batch * max(1, int(getattr(embedder, "parallel", 1)))
+    done = files_done = start = 0
 
-    total = sum(
-        len(chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap)) for a, _ in todo
-    )
-    done = 0
-    for article, existed in todo:
+    def embedded(n: int, label: str) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total, label)
+
+    try:
+        while start < len(chunked):
+            end, n = start, 0
+            while end < len(chunked) and (end == start or n < wave_size):
+                n += len(chunked[end][2])
+                end += 1
+            _ingest_wave(chunked[start:end], embedder, store, manifest, wave_size, embedded)
+            for article, existed, chunks in chunked[start:end]:
+                (report.updated if existed else report.added).append(article.source)
+                report.chunks_added += len(chunks)
+            files_done = start = end
+    except NewsbotError as exc:
+        # Finished files are in; the rest are pending in the manifest and redone next time.
+        raise type(exc)(
+            f"ingest stopped after {files_done} of {len(chunked)} changed files: {exc}. "
+            "The index is consistent; run the ingest again to finish."
+        ) from exc
+    if not manifest.path.exists() or manifest.data.pop("corrupt", None):
+        manifest.save()
+    return report
+
+
+def _ingest_wave(
+    wave: list[tuple[Article, bool, list[Chunk]]],
+    embedder: Embedder,
+    store: Store,
+    manifest: Manifest,
+    step: int,
+    embedded: Callable[[int, str], None],
+) -> None:
+    """Replace the chunks of a few articles: pending first, done only once stored.
+    Embeds ``step`` chunks at a time (a long article is one wave), reporting each."""
+    for article, existed, _ in wave:
         key = str(article.path)
         old = manifest.files.get(key, {})
         manifest.files[key] = {**old, "source": article.source, "pending": True, "new": not existed}
-        manifest.save()
-        store.delete_path(key)
-        chunks = chunk_text(article.text, settings.chunk_tokens, settings.chunk_overlap)
+    manifest.save()
+    store.delete_paths([str(a.path) for a, _, _ in wave])
+    texts = [c.text for _, _, chunks in wave for c in chunks]
+    owner = [a.source for a, _, chunks in wave for _ in chunks]
+    parts: list[np.ndarray] = []
+    sparse: list[SparseVector] = []
+    for b in range(0, len(texts), step):
+        part = texts[b : b + step]
+        parts.append(embedder.embed_passages(part))
+        # Latent terms ride in the metadata (scalars only), read back by retrieval.
+        sparse.extend(sparse_of(embedder, part) or [])
+        embedded(len(part), owner[b + len(part) - 1])
+    vectors = np.concatenate(parts)
+    ids: list[str] = []
+    metas: list[dict[str, Any]] = []
+    for article, _, chunks in wave:
+        key = str(article.path)
         lang = detect_language(article.text[:2000])
-        for b in range(0, len(chunks), settings.embedding_batch):
-            batch = chunks[b : b + settings.embedding_batch]
-            vectors = embedder.embed_passages([c.text for c in batch])
-            # Latent terms ride in the metadata (scalars only), read back by retrieval.
-            sparse = sparse_of(embedder, [c.text for c in batch])
-            store.upsert(
-                ids=[_chunk_id(key, c.index) for c in batch],
-                embeddings=vectors,
-                documents=[c.text for c in batch],
-                metadatas=[
-                    {
-                        "path": key,
-                        "source": article.source,
-                        "title": article.title[:300],
-                        "chunk_index": c.index,
-                        "chunk_id": f"{article.source}#{c.index}",
-                        "start": c.start,
-                        "end": c.end,
-                        "sha256": article.sha256,
-                        "lang": lang,
-                        **({"sparse": sparse_to_str(sparse[n])} if sparse else {}),
-                    }
-                    for n, c in enumerate(batch)
-                ],
+        for c in chunks:
+            ids.append(_chunk_id(key, c.index))
+            metas.append(
+                {
+                    "path": key,
+                    "source": article.source,
+                    "title": article.title[:300],
+                    "chunk_index": c.index,
+                    "chunk_id": f"{article.source}#{c.index}",
+                    "start": c.start,
+                    "end": c.end,
+                    "sha256": article.sha256,
+                    "lang": lang,
+                    **({"sparse": sparse_to_str(sparse[len(metas)])} if sparse else {}),
+                }
             )
-            done += len(batch)
-            if progress:
-                progress(done, total, article.source)
-        manifest.files[key] = {
+    for b in range(0, len(ids), UPSERT_BATCH):
+        store.upsert(
+            ids=ids[b : b + UPSERT_BATCH],
+            embeddings=vectors[b : b + UPSERT_BATCH],
+            documents=texts[b : b + UPSERT_BATCH],
+            metadatas=metas[b : b + UPSERT_BATCH],
+        )
+    for article, _, chunks in wave:
+        manifest.files[str(article.path)] = {
             "source": article.source,
             "sha256": article.sha256,
             "title": article.title[:300],
             "chunks": len(chunks),
         }
-        manifest.save()
-        (report.updated if existed else report.added).append(article.source)
-        report.chunks_added += len(chunks)
-    if not manifest.path.exists() or manifest.data.pop("corrupt", None):
-        manifest.save()
-    return report
+    manifest.save()
 
 
 def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -1,17 +1,31 @@
-"""The Chroma store: chunks with our own embeddings and their provenance."""
+"""The Chroma store: chunks with our own embeddings and their provenance.
+
+Embedded (a folder under ``index_dir``) by default; with ``chroma_url`` set, a
+``chroma run`` server through ``chromadb.HttpClient``, the same collection API. Every
+call goes through ``_call``, which turns a server that is down into one ``StoreError``
+line and re-opens the collection when the server comes back without it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from threading import Lock
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError, NotFoundError
 
 from bot.config import Settings
 from bot.errors import StoreError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,35 +35,109 @@ class StoredChunk:
     meta: dict[str, Any]
 
 
+def _public_url(url: str) -> str:
+    """The server URL without any user:password part, fit for messages and the manifest."""
+    parts = urlsplit(url.rstrip("/"))
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 class Store:
     """One Chroma collection. ``embedding_function=None`` everywhere: Chroma's default
     would download an English-only model at the first ``add``."""
 
     def __init__(self, settings: Settings, embedder_name: str) -> None:
-        try:
-            path = settings.index_dir / "chroma"
-            path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(path),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
-            self._col = self._client.get_or_create_collection(
-                settings.collection,
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embedder": embedder_name},
-            )
-        except Exception as exc:  # chromadb raises many types; the user needs one line
-            raise StoreError(f"cannot open the index at {settings.index_dir}: {exc}") from exc
-        stored = (self._col.metadata or {}).get("embedder")
-        if stored and stored != embedder_name:
-            raise StoreError(
-                f"the index at {settings.index_dir} was built with {stored}, not "
-                f"{embedder_name}; re-ingest into a new --index or run `newsbot ingest --rebuild`"
-            )
+        self._settings = settings
         self.embedder_name = embedder_name
+        self.remote = bool(settings.chroma_url)
+        if self.remote:
+            url = _public_url(str(settings.chroma_url))
+            self.where = f"the Chroma server at {url}"
+            # What the ingest manifest records: the store it describes.
+            self.location = f"{url}#{settings.collection}"
+        else:
+            self.where = f"the index at {settings.index_dir}"
+            self.location = f"{settings.index_dir / 'chroma'}#{settings.collection}"
+        self._client: Any = None
+        self._col: Any = None
+        self._lock = Lock()
+        self._collection()  # fail early, with a clear line, if it cannot be opened
+
+    # -- connection -----------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        s = self._settings
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if not self.remote:
+            path = s.index_dir / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        headers: dict[str, str] = {}
+        if s.chroma_token:
+            token = s.chroma_token.get_secret_value()
+            is_auth = s.chroma_auth_header.lower() == "authorization"
+            headers[s.chroma_auth_header] = f"Bearer {token}" if is_auth else token
+        # A full URL as host: chromadb takes scheme, port and path from it.
+        return chromadb.HttpClient(
+            host=str(s.chroma_url).rstrip("/"), headers=headers, settings=chroma_settings
+        )
+
+    def _collection(self) -> Any:
+        """The collection, (re)opened on demand; raises StoreError if it cannot be."""
+        with self._lock:
+            if self._col is not None:
+                return self._col
+            try:
+                if self._client is None:
+                    self._client = self._connect()
+                col = self._client.get_or_create_collection(
+                    self._settings.collection,
+                    embedding_function=None,
+                    metadata={"hnsw:space": "cosine", "embedder": self.embedder_name},
+                )
+            except Exception as exc:  # chromadb raises many types; the user needs one line
+                raise self._error(exc, "cannot open") from exc
+            stored = (col.metadata or {}).get("embedder")
+            if stored and stored != self.embedder_name:
+                raise StoreError(
+                    f"{self.where} was built with {stored}, not {self.embedder_name}; "
+                    "re-ingest into a new --index or run `newsbot ingest --rebuild`"
+                )
+            self._col = col
+            return col
+
+    def _error(self, exc: Exception, doing: str) -> StoreError:
+        if self.remote and _is_down(exc):
+            return StoreError(
+                f"{self.where} is not reachable (is `chroma run` running?); "
+                "newsbot reconnects once it is back"
+            )
+        if isinstance(exc, StoreError):
+            return exc
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return StoreError(f"{doing} {self.where}: {detail}")
+
+    def _call(self, op: Callable[[Any], T], doing: str) -> T:
+        """Run ``op(collection)``. A collection that vanished (the server came back on an
+        empty folder, a reset elsewhere) is re-created once: the next ingest refills it."""
+        for attempt in (0, 1):
+            col = self._collection()
+            try:
+                return op(col)
+            except NotFoundError as exc:
+                with self._lock:
+                    self._col = None
+                if attempt:
+                    raise self._error(exc, doing) from exc
+            except (ChromaError, httpx.HTTPError, ValueError, OSError) as exc:
+                raise self._error(exc, doing) from exc
+        raise AssertionError("unreachable")
+
+    # -- reads and writes -----------------------------------------------------------------
 
     def count(self) -> int:
-        return self._col.count()
+        return self._call(lambda c: c.count(), "cannot read")
 
     def upsert(
         self,
@@ -58,22 +146,34 @@ class Store:
         documents: Sequence[str],
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
-        self._col.upsert(
-            ids=list(ids),
-            embeddings=np.asarray(embeddings, dtype=np.float32),
-            documents=list(documents),
-            metadatas=list(metadatas),
+        self._call(
+            lambda c: c.upsert(
+                ids=list(ids),
+                embeddings=np.asarray(embeddings, dtype=np.float32),
+                documents=list(documents),
+                metadatas=list(metadatas),
+            ),
+            "cannot write to",
         )
 
     def delete_path(self, path: str) -> None:
-        self._col.delete(where={"path": path})
+        self._call(lambda c: c.delete(where={"path": path}), "cannot write to")
+
+    def delete_paths(self, paths: Sequence[str]) -> None:
+        if paths:
+            where = {"path": {"$in": list(paths)}} if len(paths) > 1 else {"path": paths[0]}
+            self._call(lambda c: c.delete(where=where), "cannot write to")
+
+    def path_counts(self) -> Counter[str]:
+        """Chunks stored per article path (the ingest reconciles its manifest with this)."""
+        got = self._call(lambda c: c.get(include=["metadatas"]), "cannot read")
+        return Counter(str(m["path"]) for m in got["metadatas"] or [] if m and "path" in m)
 
     def paths(self) -> set[str]:
-        got = self._col.get(include=["metadatas"])
-        return {str(m["path"]) for m in got["metadatas"] or []}
+        return set(self.path_counts())
 
     def all_chunks(self) -> list[StoredChunk]:
-        got = self._col.get(include=["documents", "metadatas"])
+        got = self._call(lambda c: c.get(include=["documents", "metadatas"]), "cannot read")
         return [
             StoredChunk(i, d or "", dict(m or {}))
             for i, d, m in zip(
@@ -86,10 +186,13 @@ class Store:
         n = min(n, self.count())
         if n == 0:
             return []
-        res = self._col.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=n,
-            include=["documents", "metadatas", "distances"],
+        res = self._call(
+            lambda c: c.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                n_results=n,
+                include=["documents", "metadatas", "distances"],
+            ),
+            "cannot search",
         )
         return [
             (StoredChunk(i, d or "", dict(m or {})), 1.0 - float(dist))
@@ -103,15 +206,34 @@ class Store:
         ]
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        got = self._col.get(ids=list(ids), include=["embeddings"])
+        got = self._call(lambda c: c.get(ids=list(ids), include=["embeddings"]), "cannot read")
         return {
             i: np.asarray(e, dtype=np.float32)
             for i, e in zip(got["ids"], got["embeddings"], strict=True)
         }
 
     def reset(self) -> None:
-        name, meta = self._col.name, dict(self._col.metadata or {})
-        self._client.delete_collection(name)
-        self._col = self._client.get_or_create_collection(
-            name, embedding_function=None, metadata=meta
-        )
+        col = self._collection()
+        name, meta = col.name, dict(col.metadata or {})
+
+        def recreate(_: Any) -> None:
+            with contextlib.suppress(NotFoundError):  # already gone
+                self._client.delete_collection(name)
+            with self._lock:
+                self._col = self._client.get_or_create_collection(
+                    name, embedding_function=None, metadata=meta
+                )
+
+        self._call(recreate, "cannot reset")
+
+
+def _is_down(exc: BaseException) -> bool:
+    """A server that does not answer, as httpx or chromadb's client reports it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx.TransportError):
+            return True
+        if isinstance(seen, ValueError) and "Could not connect" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
