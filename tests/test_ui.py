@@ -415,7 +415,8 @@ def test_gradio_client_asks_a_running_app(chat: RunningChat) -> None:
     answer = client.predict(EN_QUESTION, "en", None, api_name="/ask")
     assert "133" in answer["answer"] and not answer["declined"]
     assert answer["citations"][0]["source"] == KIRKUK
-    assert f"[1] {KIRKUK}" in answer["text"]
+    n = answer["citations"][0]["n"]  # the passage holding the figures, wherever it ranks
+    assert f"[{n}] {KIRKUK}" in answer["text"]
     follow = client.predict(
         "and how many were wounded?", "auto", [[EN_QUESTION, answer["answer"]]], api_name="/ask"
     )
@@ -436,7 +437,8 @@ def test_english_answer_with_citations_and_copy(page: Any, fake: FakeOpenAI) -> 
     assert "fake-model" in status and "reachable" in status and "5 articles" in status
     msg = ask(page, EN_QUESTION)
     assert "133 wounded" in msg.inner_text()
-    assert msg.locator(".nb-body a.nb-cite").first.inner_text() == "[1]"
+    marker = msg.locator(".nb-body a.nb-cite").first.inner_text()
+    assert re.fullmatch(r"\[\d\]", marker)
     assert KIRKUK in msg.locator(".nb-refs").inner_text()
     p = msg.locator(".nb-body p").first
     assert p.evaluate("e => getComputedStyle(e).direction") == "ltr"
@@ -445,8 +447,8 @@ def test_english_answer_with_citations_and_copy(page: Any, fake: FakeOpenAI) -> 
     shot(page, "chat-english.png")
     msg.locator("button.nb-copy").click()
     copied = page.evaluate("navigator.clipboard.readText()")
-    answer = "46 people were killed and 133 wounded in the clashes in Kirkuk [1]."
-    assert copied == f"{answer}\n\n[1] {KIRKUK}"  # citations kept as text
+    answer = f"46 people were killed and 133 wounded in the clashes in Kirkuk {marker}."
+    assert copied == f"{answer}\n\n{marker} {KIRKUK}"  # citations kept as text
     page.click("#nb-clear")
     page.wait_for_function("document.querySelectorAll('#nb-chat .nb-msg').length === 0")
 
@@ -503,7 +505,7 @@ def test_follow_up_question_is_rewritten_before_retrieval(page: Any, fake: FakeO
         in (condense_call["messages"][-1]["content"])
     )
     assert "killed in the attack on Kirkuk" in condense_call["messages"][-1]["content"]
-    assert "133" in passages(answer_call["messages"][-1]["content"])[1]
+    assert any("133" in t for t in passages(answer_call["messages"][-1]["content"]).values())
     assert STANDALONE in msg.locator(".nb-meta").inner_text()
     assert "133" in msg.inner_text()
 
