@@ -48,6 +48,10 @@ class Output:
     model: str = ""
     search_query: str = ""
     question: str = ""
+    # translate / summarize / brief: what the output checks flagged or dropped, and the
+    # file each cited source was read from (for citations-valid; ask finds it in ``hits``).
+    flags: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +64,7 @@ class Output:
             "first_token_s": round(self.first_token_s, 3),
             "model": self.model,
             "search_query": self.search_query,
+            "flags": self.flags,
         }
 
 
@@ -184,7 +189,9 @@ def _citations_valid(a: c.CitationsValidAssert, out: Output, ctx: Context) -> R:
             if n not in numbers_cited:
                 problems.append(f"[{n}] resolves to no citation")
     for cit in out.citations:
-        path = next((h.path for h in out.hits if h.source == cit.source and h.path), None)
+        path = out.sources.get(cit.source) or next(
+            (h.path for h in out.hits if h.source == cit.source and h.path), None
+        )
         text = ctx.file_text(path) if path else None
         if text is None:
             problems.append(f"[{cit.n}] {cit.source}: file not found")
@@ -250,6 +257,15 @@ def _latency(a: c.LatencyAssert, out: Output, ctx: Context) -> R:
     return "fail", f"took {out.latency_s:.1f} s, bound {a.max_s:g} s"
 
 
+def _no_flags(a: c.NoFlagsAssert, out: Output, ctx: Context) -> R:
+    if len(out.flags) <= a.max:
+        return "pass", ""
+    return "fail", (
+        f"{len(out.flags)} statement(s) flagged or dropped by the checks (allowed {a.max}): "
+        + "; ".join(_short(f, 100) for f in out.flags[:3])
+    )
+
+
 _CHECKS: dict[type, Callable[[Any, Output, Context], R]] = {
     c.LanguageAssert: _language,
     c.ContainsAssert: _contains,
@@ -263,6 +279,7 @@ _CHECKS: dict[type, Callable[[Any, Output, Context], R]] = {
     c.SimilarAssert: _similar,
     c.RubricAssert: _rubric,
     c.LatencyAssert: _latency,
+    c.NoFlagsAssert: _no_flags,
 }
 
 

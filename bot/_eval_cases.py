@@ -119,6 +119,13 @@ class LatencyAssert(_Strict):
     max_s: float = Field(gt=0)
 
 
+class NoFlagsAssert(_Strict):
+    """translate / summarize / brief: statements the output checks flagged or dropped."""
+
+    type: Literal["no-flags"]
+    max: int = Field(0, ge=0)  # flagged or dropped statements allowed
+
+
 Assertion = Annotated[
     LanguageAssert
     | ContainsAssert
@@ -131,7 +138,8 @@ Assertion = Annotated[
     | DeclinedAssert
     | SimilarAssert
     | RubricAssert
-    | LatencyAssert,
+    | LatencyAssert
+    | NoFlagsAssert,
     Field(discriminator="type"),
 ]
 
@@ -148,6 +156,7 @@ ASSERTION_TYPES = [
     "similar",
     "rubric",
     "latency",
+    "no-flags",
 ]
 
 
@@ -166,9 +175,10 @@ class CaseInput(_Strict):
     history: list[PriorTurn] = []
     # Extra articles (paths relative to the case file) added to a throw-away corpus.
     files: list[str] = []
-    # translate / summarize: the article (a source name in the corpus, or a path).
+    # translate / summarize: the article (a path relative to the case file, or a source
+    # name in the corpus folder). brief: ``files`` (default: the corpus folder) and a topic.
     file: str | None = None
-    topic: str | None = None  # brief
+    topic: str | None = None
 
 
 class Case(_Strict):
@@ -185,6 +195,8 @@ class Case(_Strict):
             raise ValueError("task 'ask' needs input.question")
         if self.task in (Task.TRANSLATE, Task.SUMMARIZE) and not self.input.file:
             raise ValueError(f"task {self.task.value!r} needs input.file")
+        if self.task in (Task.TRANSLATE, Task.BRIEF) and self.input.language == "ar":
+            raise ValueError(f"task {self.task.value!r} writes English: input.language: ar")
         return self
 
 

@@ -139,6 +139,11 @@ def _case_html(c: CaseResult) -> str:
         parts.append(f'<p>Question: <bdi dir="auto">{_e(inp.question)}</bdi></p>')
     if inp.files:
         parts.append(f'<p class="meta">extra articles: {_e(", ".join(inp.files))}</p>')
+    if inp.file or inp.topic:
+        what = ", ".join(
+            x for x in (inp.file and f"article {inp.file}", inp.topic and f"topic {inp.topic}") if x
+        )
+        parts.append(f'<p class="meta"><bdi dir="auto">{_e(what)}</bdi></p>')
     for i, r in enumerate(c.runs, 1):
         if len(c.runs) > 1:
             parts.append(f'<h4>Run {i}: <span class="{_e(r.status)}">{_e(r.status)}</span></h4>')
@@ -159,6 +164,10 @@ def _case_html(c: CaseResult) -> str:
                         f'<div class="quote" dir="rtl">{_e(cit.quote)}</div></li>'
                     )
                 parts.append("</ol>")
+            if o.flags:  # translate / summarize / brief: what the output checks caught
+                parts.append('<p class="meta">flagged or dropped by the checks:</p><ul>')
+                parts += [f'<li dir="auto">{_e(f)}</li>' for f in o.flags]
+                parts.append("</ul>")
         if r.outcomes:
             parts.append("<table><tr><th>assertion</th><th>result</th><th>message</th></tr>")
             for o in r.outcomes:

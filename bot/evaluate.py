@@ -17,17 +17,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from bot._eval_assert import Context, Judge, Outcome, Output, check, parse_verdict
 from bot._eval_cases import ASSERTION_TYPES, LoadedCase, Task, as_plain, load_cases
+from bot.cache import ResultCache
+from bot.cite import Citation
 from bot.config import PROJECT_ROOT, CassetteMode, Settings
-from bot.errors import CassetteMissing, NewsbotError, PromptError, TaskUnavailable
+from bot.errors import CassetteMissing, NewsbotError, PromptError
 from bot.gateway import ChatGateway
+from bot.ingest import Article
 from bot.service import Newsbot
+from bot.summarize import Span
+from bot.translate import SentenceWriter
 
 __all__ = [
     "TASKS",
@@ -79,20 +84,198 @@ def run_ask(bot: Newsbot, lc: LoadedCase) -> Output:
     )
 
 
-def _unavailable(task: str, module: str) -> TaskRunner:
-    def run(bot: Newsbot, lc: LoadedCase) -> Output:
-        raise TaskUnavailable(
-            f"task {task!r} is not available: {module} has no evaluation entry point yet"
-        )
+# translate / summarize / brief: each written statement cites the Arabic sentence(s) it
+# rests on, as a Citation (file offsets and the file's own text), so cites,
+# citations-valid and grounded-numbers read them like an answer's; what the output checks
+# flagged or dropped goes to Output.flags (the no-flags assertion).
 
-    return run
+
+class _NoCache(ResultCache):
+    """Every sentence goes to the gateway: a recording must record it, a replay must find
+    it in the cassette; the on-disk result cache would hide both."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(tempfile.gettempdir()), "unused")
+
+    def get(self, k: str) -> Any | None:
+        return None
+
+    def put(self, k: str, value: Any) -> None:
+        return None
+
+
+def _writer(bot: Newsbot, prompt: str) -> SentenceWriter:
+    writer = SentenceWriter(bot.settings, bot.gateway, prompt)
+    writer.cache = _NoCache()
+    return writer
+
+
+def _article(bot: Newsbot, lc: LoadedCase, name: str) -> Article:
+    """``name``: a path relative to the case file, else a source in the corpus folder."""
+    from bot.ingest import read_article
+
+    for path in (lc.file.parent / name, bot.settings.corpus_dir / name):
+        if path.is_file():
+            return read_article(path.resolve(), Path(name).name)
+    raise NewsbotError(f"{lc.file}:{lc.line}: input.file: no such file {name}")
+
+
+def _spans_output(
+    statements: list[tuple[str, list[Span]]],
+    articles: dict[str, Article],
+    *,
+    language: str,
+    flags: list[str],
+    model: str,
+    question: str,
+    seconds: float,
+) -> Output:
+    """One line per statement with its [n] markers, and a Citation per cited sentence."""
+    citations: list[Citation] = []
+    numbered: dict[tuple[str, int, int], int] = {}
+    lines: list[str] = []
+    for statement, spans in statements:
+        marks: list[int] = []
+        for sp in spans:
+            k = (sp.source, sp.start, sp.end)
+            if k not in numbered:
+                numbered[k] = len(citations) + 1
+                art = articles[sp.source]
+                citations.append(
+                    Citation(
+                        numbered[k],
+                        sp.source,
+                        f"{sp.source}#s{sp.index}",
+                        sp.start,
+                        sp.end,
+                        art.text[sp.start : sp.end],
+                        art.title,
+                    )
+                )
+            marks.append(numbered[k])
+        lines.append(f"{statement} [{', '.join(map(str, marks))}]" if marks else statement)
+    return Output(
+        text="\n".join(lines),
+        language=language,
+        citations=citations,
+        latency_s=seconds,
+        model=model,
+        question=question,
+        flags=flags,
+        sources={src: str(a.path) for src, a in articles.items()},
+    )
+
+
+def run_translate(bot: Newsbot, lc: LoadedCase) -> Output:
+    """The article in English, one sentence after another, each citing its Arabic one."""
+    from bot.translate import translate_text
+
+    art = _article(bot, lc, str(lc.case.input.file))
+    t0 = time.perf_counter()
+    tr = translate_text(
+        art.text,
+        art.source,
+        settings=bot.settings,
+        gateway=bot.gateway,
+        writer=_writer(bot, "translate"),
+    )
+    statements = [
+        (s.english, [Span(s.index, s.start, s.end, s.arabic, art.source)])
+        for s in tr.sentences
+        if s.english.strip()
+    ]
+    return _spans_output(
+        statements,
+        {art.source: art},
+        language="en",
+        flags=list(tr.checks.flagged),
+        model=tr.model,
+        question=f"Translate the article {art.source} into English.",
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def run_summarize(bot: Newsbot, lc: LoadedCase) -> Output:
+    """The summary's bullets, one a line, each citing its sentence; dropped ones in flags."""
+    from bot.summarize import summarize_text
+
+    inp = lc.case.input
+    art = _article(bot, lc, str(inp.file))
+    language = "ar" if inp.language == "ar" else "en"
+    t0 = time.perf_counter()
+    summary = summarize_text(
+        art.text,
+        art.source,
+        settings=bot.settings,
+        embedder=bot.embedder,
+        gateway=bot.gateway,
+        language=language,
+        writer=_writer(bot, "summarize"),
+    )
+    statements = [
+        (b.text, [replace(c, source=c.source or art.source) for c in b.cites])
+        for b in summary.bullets
+    ]
+    return _spans_output(
+        statements,
+        {art.source: art},
+        language=summary.language,
+        flags=list(summary.checks.flagged),
+        model=summary.model,
+        question=f"Summarize the article {art.source} in {language}.",
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def run_brief(bot: Newsbot, lc: LoadedCase) -> Output:
+    """A briefing's checked statements (headline, developments, timeline, figures,
+    disagreements; each once, in that order), each citing its sentence(s)."""
+    from bot.brief import brief
+    from bot.ingest import discover, read_article
+
+    inp = lc.case.input
+    paths = list(lc.extra_files())
+    if paths:
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            raise NewsbotError(f"{lc.file}:{lc.line}: input.files: no such file {missing[0]}")
+        found = [(p, p.name) for p in paths]
+    else:
+        found, _ = discover([bot.settings.corpus_dir])
+    articles = {src: read_article(path, src) for path, src in found}
+    t0 = time.perf_counter()
+    b = brief(
+        [(src, a.text) for src, a in articles.items()],
+        settings=bot.settings,
+        embedder=bot.embedder,
+        gateway=bot.gateway,
+        topic=inp.topic or "",
+        writer=_writer(bot, "summarize"),
+    )
+    bullets = [
+        *b.headline,
+        *b.developments,
+        *(x for _, x in b.timeline),
+        *b.figures,
+        *(x for d in b.disagreements for x in (d.claim, d.counter)),
+    ]
+    unique = list({id(x): x for x in bullets}.values())  # sections share statements
+    return _spans_output(
+        [(x.text, list(x.cites)) for x in unique],
+        articles,
+        language="en",
+        flags=list(b.checks.flagged),
+        model=b.model,
+        question=f"Brief on {inp.topic or 'the articles'}.",
+        seconds=time.perf_counter() - t0,
+    )
 
 
 TASKS: dict[Task, TaskRunner] = {
     Task.ASK: run_ask,
-    Task.TRANSLATE: _unavailable("translate", "bot.translate"),
-    Task.SUMMARIZE: _unavailable("summarize", "bot.summarize"),
-    Task.BRIEF: _unavailable("brief", "bot.brief"),
+    Task.TRANSLATE: run_translate,
+    Task.SUMMARIZE: run_summarize,
+    Task.BRIEF: run_brief,
 }
 
 
@@ -301,7 +484,8 @@ class Evaluator:
         return chat_model_name(self.settings)
 
     def bot_for(self, lc: LoadedCase) -> Newsbot:
-        files = lc.extra_files()
+        # Only questions search an index; the other tasks read their files directly.
+        files = lc.extra_files() if lc.case.task is Task.ASK else ()
         if not files:
             return self.bot
         with self._extra_lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -349,6 +350,213 @@ def test_shipped_suite_is_valid_and_covers_the_brief() -> None:
     for c in cases:
         for f in c.extra_files():
             assert f.is_file(), f
+
+
+# -- translate / summarize / brief -------------------------------------------------------
+
+FIXTURES = DEFAULT_CASES / "fixtures"
+REOPENED = "library_reopened.txt"
+FUNDING = "library_funding.txt"
+# Faithful English for each sentence of the two fixture articles, by a phrase it holds.
+LIBRARY_EN = {
+    "إعادة افتتاح": "The central library of Mosul University reopens.",
+    "أعادت جامعة": "Mosul University reopened its central library on Sunday after repairing "
+    "the damage it suffered during the fighting.",
+    "25000": "The university president said the library now holds about 25,000 books donated "
+    "by universities and institutions inside and outside Iraq.",
+    "3 ملايين": "He added that the restoration took 8 months and cost 3 million dollars.",
+    "4000": "More than 4,000 students are expected to use the library every day at the start "
+    "of the next academic year.",
+    "وزارة التعليم تخصص": "The education ministry allocates money for books for the Mosul "
+    "University library.",
+    "500 مليون": "An official at the Iraqi Ministry of Higher Education said the ministry "
+    "allocated 500 million dinars to buy new books for the Mosul University library.",
+    "ونفى المسؤول": "The official denied reports that the opening of the library had been "
+    "postponed to next year because of a lack of funding.",
+    "استعارة": "He said students will be able to borrow books from next month, after they are "
+    "entered into a new electronic system.",
+}
+
+
+def _library_model(
+    server: FakeOpenAI, changes: dict[str, str] | None = None, other: str | None = None
+) -> None:
+    """Answer each sentence prompt (translate / summarize) by the phrase its sentence holds;
+    ``changes`` rewrites words of the English, ``other`` replaces every answer."""
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        sentence = messages[-1]["content"].split("Arabic:", 1)[-1]
+        en = next((v for k, v in LIBRARY_EN.items() if k in sentence), "")
+        if other is not None:
+            return other
+        for old, new in (changes or {}).items():
+            en = en.replace(old, new)
+        return en
+
+    server.responder = reply
+
+
+def _task_cases(tmp_path: Path, body: str) -> list[LoadedCase]:
+    """Cases in a folder of their own beside a copy of the shipped fixtures."""
+    dest = tmp_path / "cases"
+    shutil.copytree(FIXTURES, dest / "fixtures", dirs_exist_ok=True)
+    (dest / "tasks.yaml").write_text(body, "utf-8")
+    return load_cases([dest / "tasks.yaml"])
+
+
+def _run_tasks(settings: Settings, cases: list[LoadedCase]) -> dict[str, CaseResult]:
+    ev = Evaluator(settings)
+    try:
+        return {c.id: c for c in ev.run(cases).cases}
+    finally:
+        ev.close()
+
+
+def _statuses(case: CaseResult) -> dict[str, str]:
+    return {o.type: o.status for o in case.runs[0].outcomes}
+
+
+TASK_ASSERTS = """
+    assert:
+      - {type: language, value: en}
+      - {type: cites, files: [library_reopened.txt]}
+      - {type: citations-valid, min: 5}
+      - {type: grounded-numbers}
+      - {type: no-flags}
+"""
+
+
+def test_translate_task_cites_every_sentence_and_surfaces_flags(
+    fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    cases = _task_cases(
+        tmp_path,
+        "cases:\n  - id: tr\n    task: translate\n"
+        "    input: {file: fixtures/library_reopened.txt}" + TASK_ASSERTS
+        + "      - {type: contains, value: '25,000'}\n",
+    )  # fmt: skip
+    settings = make_settings(tmp_path, base_url=fake_model.base_url, chat_model="fake-model")
+    _library_model(fake_model)
+    good = _run_tasks(settings, cases)["tr"]
+    assert good.status == "pass", good.failing
+    out = good.runs[0].output
+    assert out is not None and out.language == "en" and not out.flags
+    text = (FIXTURES / REOPENED).read_text("utf-8")
+    assert [c.quote for c in out.citations] == [text[c.start : c.end] for c in out.citations]
+    assert len(out.citations) == 5 and {c.source for c in out.citations} == {REOPENED}
+    assert out.text.splitlines()[2].endswith("outside Iraq. [3]")  # each line cites its sentence
+    assert len(fake_model.chat_requests()) == 5  # one call a sentence: no retry was needed
+
+    # A wrong figure survives the retry: the translation is flagged, and the suite says so.
+    _library_model(fake_model, {"25,000": "52,000"})
+    bad = _run_tasks(settings, cases)["tr"]
+    assert bad.status == "fail"
+    got = _statuses(bad)
+    assert got["grounded-numbers"] == got["no-flags"] == got["contains"] == "fail"
+    assert got["language"] == got["cites"] == got["citations-valid"] == "pass"
+    msgs = {o.type: o.message for o in bad.runs[0].outcomes}
+    assert "52000" in msgs["grounded-numbers"]
+    assert "1 statement(s) flagged" in msgs["no-flags"] and "sentence 3" in msgs["no-flags"]
+    html = render_html(SuiteResult([bad], "m", "off", "now", 1.0))
+    assert "article fixtures/library_reopened.txt" in html
+    assert "flagged or dropped by the checks" in html and "52,000" in html
+
+
+def test_summarize_task_in_english_and_arabic(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    body = (
+        "cases:\n  - id: sum-en\n    task: summarize\n"
+        "    input: {file: fixtures/library_reopened.txt, language: en}" + TASK_ASSERTS
+        + "  - id: sum-ar\n    task: summarize\n"
+        "    input: {file: fixtures/library_funding.txt, language: ar}\n    assert:\n"
+        "      - {type: language, value: ar}\n"
+        "      - {type: cites, files: [library_funding.txt]}\n"
+        "      - {type: contains, value: '500'}\n"
+        "      - {type: citations-valid, min: 3}\n"
+        "      - {type: grounded-numbers}\n"
+        "      - {type: no-flags}\n"
+    )  # fmt: skip
+    cases = _task_cases(tmp_path, body)
+    settings = make_settings(tmp_path, base_url=fake_model.base_url, chat_model="fake-model")
+    _library_model(fake_model)
+    res = _run_tasks(settings, cases)
+    assert res["sum-en"].status == "pass", res["sum-en"].failing
+    assert res["sum-ar"].status == "pass", res["sum-ar"].failing
+    ar = res["sum-ar"].runs[0].output
+    assert ar is not None and ar.model == "none (extractive)"
+    assert all(c.source == FUNDING for c in ar.citations)
+    calls = len(fake_model.chat_requests())
+    assert calls == 5  # the English bullets only: Arabic summaries quote, with no model
+
+    # Bullets that say something else are dropped by the support check: flags, too few cites.
+    _library_model(fake_model, other="The weather in Paris was sunny and warm on Sunday.")
+    bad = _run_tasks(settings, cases[:1])["sum-en"]
+    got = _statuses(bad)
+    assert got["no-flags"] == got["citations-valid"] == got["cites"] == "fail"
+    msgs = {o.type: o.message for o in bad.runs[0].outcomes}
+    assert "weak support" in msgs["no-flags"]
+
+
+def test_brief_task_over_two_files(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    body = (
+        "cases:\n  - id: br\n    task: brief\n    input:\n"
+        "      files: [fixtures/library_reopened.txt, fixtures/library_funding.txt]\n"
+        "    assert:\n"
+        "      - {type: language, value: en}\n"
+        "      - {type: cites, files: [library_reopened.txt, library_funding.txt]}\n"
+        "      - {type: citations-valid, min: 4}\n"
+        "      - {type: grounded-numbers}\n"
+        "      - {type: no-flags}\n"
+        "      - {type: contains, value: denied}\n"
+    )
+    cases = _task_cases(tmp_path, body)
+    settings = make_settings(tmp_path, base_url=fake_model.base_url, chat_model="fake-model")
+    _library_model(fake_model)
+    ev = Evaluator(settings)
+    try:
+        good = {c.id: c for c in ev.run(cases).cases}["br"]
+        assert not ev._extra  # a briefing reads its files; no throw-away index is built
+    finally:
+        ev.close()
+    assert good.status == "pass", good.failing
+    out = good.runs[0].output
+    assert out is not None
+    for c in out.citations:
+        assert c.quote == (FIXTURES / c.source).read_text("utf-8")[c.start : c.end]
+    assert len(out.text.splitlines()) == len({c.n for c in out.citations})  # each said once
+
+    _library_model(fake_model, {"500 million": "800 million", "denied": "confirmed"})
+    got = _statuses(_run_tasks(settings, cases)["br"])
+    assert got["contains"] == "fail"  # the denial became a confirmation
+    assert got["no-flags"] == "fail"  # 800 is not in its sentence: dropped and counted
+    assert got["grounded-numbers"] == "pass"  # a dropped statement is not in the text
+
+
+def test_task_inputs_are_checked(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    case = "cases:\n  - id: a\n    task: {task}\n    input: {inp}\n    assert: [{a}]\n"
+    for task, inp, a, expected in [
+        ("brief", "{language: ar}", "{type: no-flags}", ":2: case 'a': (case): task 'brief' wri"),
+        ("translate", "{file: x.txt, language: ar}", "{type: no-flags}", "'translate' writes En"),
+        ("summarize", "{language: ar}", "{type: no-flags}", "task 'summarize' needs input.file"),
+        ("brief", "{}", "{type: no-flags, max: -1}", ":5: case 'a': assert[0].max: Input should"),
+    ]:
+        bad = _write(tmp_path, case.format(task=task, inp=inp, a=a))
+        with pytest.raises(EvalCaseError, match=re.escape(expected)):
+            load_case_file(bad)
+    cases = _task_cases(
+        tmp_path,
+        "cases:\n  - id: gone\n    task: translate\n    input: {file: fixtures/nope.txt}\n"
+        "    assert: [{type: language, value: en}]\n",
+    )
+    res = _run_tasks(make_settings(tmp_path, base_url=fake_model.base_url), cases)["gone"]
+    assert res.status == "error" and "input.file: no such file fixtures/nope.txt" in res.failing
+
+
+def test_no_flags_assertion() -> None:
+    flags = ["a.txt sentence 2: numbers not in source: 52,000", "a.txt: dropped: x"]
+    assert _outcome({"type": "no-flags"}, Output(text="t"))[0] == "pass"
+    status, message = _outcome({"type": "no-flags"}, Output(text="t", flags=flags))
+    assert status == "fail" and "2 statement(s)" in message and "52,000" in message
+    assert _outcome({"type": "no-flags", "max": 2}, Output(text="t", flags=flags))[0] == "pass"
 
 
 # -- baselines ---------------------------------------------------------------------------
