@@ -107,14 +107,17 @@ class Glossary:
 
     def named_in_english(self, text: str) -> list[Term]:
         """Entries whose English name (or a variant, with or without "al-") is in ``text``:
-        a bilingual dictionary for cross-lingual search."""
+        a bilingual dictionary for cross-lingual search. Short forms ("IS", "Hit") must
+        match case and all: lower-cased they are everyday English words."""
         low = text.lower()
         found: list[Term] = []
         for t in self.terms:
-            forms = {f.lower() for f in t.english_forms()}
-            forms |= {f.removeprefix("al-") for f in forms if len(f) > 6}
-            if t not in found and any(_contains_word(low, f) for f in forms):
-                found.append(t)
+            forms = set(t.english_forms())
+            forms |= {f[3:] for f in forms if f.lower().startswith("al-") and len(f) > 6}
+            for f in forms:
+                hit = _contains_word(text, f) if len(f) <= 4 else _contains_word(low, f.lower())
+                if hit and t not in found:
+                    found.append(t)
         return found
 
     def by_kind(self, kinds: tuple[str, ...]) -> list[Term]:
@@ -236,7 +239,7 @@ def missing_names(matches: list[Match], english: str) -> list[Term]:
 
 
 def _contains_word(text: str, phrase: str) -> bool:
-    return re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", text) is not None
+    return re.search(r"(?<![A-Za-z])" + re.escape(phrase) + r"(?![A-Za-z])", text) is not None
 
 
 # Deterministic Arabic -> Latin transliteration for names not in the glossary.
