@@ -6,6 +6,10 @@ script, thousands separators, written-out Arabic and English numbers (ثلاثي
 must be one of the source's numbers; the source side also keeps the parts of each
 compound (35 and 35000), so a correct output never fails for being precise.
 
+``polarity`` catches the small model's worst error, which numbers and embeddings both
+miss: a denial or negation of the Arabic that the English drops or inverts ("denied it
+was postponed" written as "it is scheduled to open").
+
 ``support`` compares a statement with the sentences it cites using the multilingual
 embeddings (English vs Arabic works: e5 is cross-lingual).
 """
@@ -255,6 +259,74 @@ def dropped_numbers(output: str, source: str) -> list[str]:
     """Numbers written with digits in ``source`` that ``output`` leaves out."""
     have = values(output, source=True)
     return [f.text for f in figures(source) if f.text[:1].isdigit() and f.value not in have]
+
+
+# Arabic cues, on normalised tokens with a leading و/ف taken off.
+_AR_DENIAL = re.compile(
+    r"^(?:[يت]?نفي|نف(?:ت|وا|يا)|[يت]نفون|نافي(?:ا|ه|ن)?|[يت]?رفض\w*|رافض\w*|"
+    r"[ايت]نكر\w*|انكار)$"
+)
+_AR_NEGATION = {"لم", "لن", "ليس", "ليست", "ليسا", "ليسوا", "عدم", "دون", "بدون", "بلا", "لا"}
+_STILL = {
+    "يزال",
+    "تزال",
+    "يزالون",
+    "زال",
+    "زالت",
+    "سيما",
+}  # لا يزال: "still", لا سيما: "especially"
+# Words whose English rendering may well be negative although they are not negations.
+_AR_NEGATIVE_ISH = {"ما", "غير", "الا", "سوي", "لولا", "فشل", "فشلت", "يفشل", "تفشل", "رغم"}
+_EN_NEGATION = re.compile(
+    r"\b(?:not|no(?!\.\s?\d)|never|none|nor|neither|nobody|nothing|without|cannot"
+    r"|den(?:y|ies|ied|ying|ial))\b|n't\b",
+    re.IGNORECASE,
+)
+_EN_DENIAL = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying|ial)|refut\w*|dismiss\w*|reject\w*|refus\w*|not|no|never)\b"
+    r"|n't\b",
+    re.IGNORECASE,
+)
+
+
+# Ways English negates without a negation word (عدم الثقة "mistrust", دون تغيير "unchanged").
+_EN_NEGATIVE_FORM = re.compile(
+    r"\b(?:un\w{3,}|mis\w{3,}|non\w*|rather than|instead|fail\w*|lack\w*|absen\w*|free of)\b",
+    re.IGNORECASE,
+)
+
+
+def _ar_tokens(text: str) -> list[str]:
+    toks = re.findall(r"[\u0621-\u064a]+", normalize(text))
+    return [t[1:] if t[0] in "وف" and (len(t) > 3 or t[1:] in _AR_NEGATION) else t for t in toks]
+
+
+def polarity(source: str, output: str, *, full: bool) -> list[str]:
+    """Denials and negations of the Arabic ``source`` that ``output`` loses or adds.
+
+    Every output must keep a denial (نفى, رفض, أنكر). A full translation (``full``) must
+    also keep a negation (لم, لن, ليس, لا, عدم, دون ...) and must not add one the
+    Arabic has no word for."""
+    toks = _ar_tokens(source)
+    probs: list[str] = []
+    if any(_AR_DENIAL.match(t) for t in toks) and not _EN_DENIAL.search(output):
+        probs.append("denial left out")
+    if not full:
+        return probs
+    negated = any(
+        t in _AR_NEGATION and not (t == "لا" and i + 1 < len(toks) and toks[i + 1] in _STILL)
+        for i, t in enumerate(toks)
+    )
+    kept = any(rx.search(output) for rx in (_EN_NEGATION, _EN_DENIAL, _EN_NEGATIVE_FORM))
+    if negated and not kept:
+        probs.append("negation left out")
+    elif (
+        not negated
+        and _EN_NEGATION.search(output)
+        and not any(_AR_DENIAL.match(t) or t in _AR_NEGATIVE_ISH or t == "لا" for t in toks)
+    ):
+        probs.append("negation not in the Arabic")
+    return probs
 
 
 @dataclass

@@ -473,10 +473,17 @@ def translate_cmd(
     as_json: JsonOpt = False,
     index: IndexOpt = None,
     keep_model: KeepOpt = False,
+    candidates: Annotated[
+        int | None,
+        typer.Option(
+            "--candidates",
+            help="Translations sampled per sentence, best kept (default 3; 1 is fastest).",
+        ),
+    ] = None,
 ) -> None:
     """The whole article in English, sentence by sentence, aligned with the Arabic."""
     try:
-        bot = _bot(_settings(index))
+        bot = _bot(_settings(index, translate_candidates=candidates))
         source, text = _read(file)
     except NewsbotError as exc:
         raise _fail(exc) from exc

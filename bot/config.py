@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     support_floor: float = Field(0.80, ge=0, le=1)
     # Extra attempts for a sentence whose output fails a check (numbers, names, language).
     check_retries: int = Field(1, ge=0, le=3)
+    # Translations: extra sampled candidates per sentence; the one the others agree with
+    # most (chrF, minimum Bayes risk) and closest in meaning to the Arabic (e5) is kept.
+    # 1 = the first checked attempt only (fastest). bench/translate.py measures both.
+    translate_candidates: int = Field(3, ge=1, le=8)
+    candidate_temperature: float = Field(0.7, ge=0, le=2)
     summary_bullets: int = Field(5, ge=3, le=7)
     brief_items: int = Field(8, ge=2, le=30)  # per section
     # -- end translate / summarize / brief ------------------------------------------------

@@ -34,6 +34,8 @@ class ChatParams:
     max_tokens: int = 512
     top_p: float = 0.9
     frequency_penalty: float = 0.0
+    # Fixed per sampled candidate so a run can be repeated (OpenAI and llama.cpp take it).
+    seed: int | None = None
     # Non-standard sampling options, sent only to servers that take them (llama.cpp).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -107,6 +109,8 @@ class ChatGateway:
         }
         if params.frequency_penalty:
             kw["frequency_penalty"] = params.frequency_penalty
+        if params.seed is not None:
+            kw["seed"] = params.seed
         if params.extra and self._extra_ok:
             kw["extra_body"] = dict(params.extra)
         return kw

@@ -2,9 +2,12 @@
 
 Each Arabic sentence (``bot.chunk.sentence_spans``, exact offsets) is sent alone with
 only the glossary names it contains. The output is checked: English, complete, every
-number in it is in the sentence and every digit number of the sentence is in it, and
-the glossary's English names are used. A failed check is retried once with a note
-saying what to fix; if the retry is no better, the best attempt is kept and flagged.
+number in it is in the sentence and every digit number of the sentence is in it, the
+glossary's English names are used, and no denial or negation is lost or added
+(``bot.checks.polarity``). A failed check is retried once with a note saying what to
+fix; if the retry is no better, the best attempt is kept and flagged.
+Then ``translate_candidates - 1`` more translations are sampled and ``pick`` keeps the
+one that passes the checks, agrees most with the others and is closest to the Arabic.
 Results go to the on-disk cache the moment they exist, so an interrupted run resumes
 and a repeated one makes no model calls.
 
@@ -14,20 +17,31 @@ and a repeated one makes no model calls.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
+from sacrebleu.metrics.chrf import CHRF
 
 from bot.arabic import arabic_share
 from bot.cache import ResultCache, key
-from bot.checks import CheckReport, dropped_numbers, figures, ungrounded_numbers
+from bot.checks import CheckReport, dropped_numbers, figures, polarity, ungrounded_numbers
 from bot.chunk import sentence_spans
 from bot.config import Settings
+from bot.embed import Embedder, get_embedder
 from bot.gateway import ChatGateway
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
-from bot.prompts import load_prompt
+from bot.prompts import Prompt, load_prompt
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
+_CHRF = CHRF()
+
+
+def sentence_chrf(hypothesis: str, references: list[str]) -> float:
+    return _CHRF.sentence_score(hypothesis, references).score
+
+
 PIPELINE_VERSION = 1  # bump when the checks change what is kept
 
 
@@ -139,13 +153,31 @@ class SentenceWriter:
         matches = self.glossary.find(sentence)
         unknown = self.glossary.unknown_names(sentence)
         names = names_line(matches, unknown)
-        k = key(PIPELINE_VERSION, prompt.model_dump(), model_id(self.settings), sentence, names)
+        base_key = key(
+            PIPELINE_VERSION, prompt.model_dump(), model_id(self.settings), sentence, names
+        )
+        n = self.settings.translate_candidates if self.full else 1
+        # Candidates are keyed apart from the first checked attempt, so changing their
+        # number reuses that attempt instead of asking the model again.
+        k = base_key if n == 1 else key(base_key, n, self.settings.candidate_temperature)
         hit = self.cache.get(k)
         if hit is not None:
             return Written(**{**hit, "cached": True})
+        got = self.cache.get(base_key)
+        if got is not None:
+            base = Written(**{**got, "cached": False})
+        else:
+            base = self._checked(prompt, sentence, names, matches)
+            self.cache.put(base_key, {**asdict(base), "cached": False})
+        result = base if n == 1 else self._choose(prompt, sentence, names, matches, base, n)
+        if k != base_key:
+            self.cache.put(k, {**asdict(result), "cached": False})
+        return result
+
+    def _checked(self, prompt: Prompt, sentence: str, names: str, matches: list) -> Written:
+        """The first attempt, retried with a note while a check fails."""
         gw = self._gateway()  # only now: a cached run never starts the model
-        extra = _bundled_extra() if self.settings.uses_bundled_model else None
-        params = prompt.chat_params(extra)
+        params = prompt.chat_params(self._extra())
         attempts: list[tuple[str, list[str]]] = []
         note = ""
         for _ in range(1 + self.settings.check_retries):
@@ -159,9 +191,26 @@ class SentenceWriter:
         # Fewest problems wins; on a tie the first (un-nudged) attempt.
         best, flags = min(attempts, key=lambda a: len(a[1]))
         expected = sorted({m.term.en for m in matches})
-        result = Written(best, expected, flags, len(attempts))
-        self.cache.put(k, {**asdict(result), "cached": False})
-        return result
+        return Written(best, expected, flags, len(attempts))
+
+    def _choose(
+        self, prompt: Prompt, sentence: str, names: str, matches: list, base: Written, n: int
+    ) -> Written:
+        """Sample ``n - 1`` more translations and keep the best of all (``pick``)."""
+        gw = self._gateway()
+        params = prompt.chat_params(self._extra())
+        pool = [(base.text, base.flags)]
+        for seed in range(1, n):
+            sampled = replace(params, temperature=self.settings.candidate_temperature, seed=seed)
+            out = clean_output(
+                gw.complete(prompt.render(names=names, sentence=sentence, note=""), sampled)
+            )
+            pool.append((out, self.problems(sentence, out, matches)))
+        text, flags = pick(sentence, pool, get_embedder(self.settings))
+        return Written(text, base.names, flags, base.attempts + n - 1)
+
+    def _extra(self) -> dict[str, object] | None:
+        return _bundled_extra() if self.settings.uses_bundled_model else None
 
     def problems(self, sentence: str, out: str, matches: list) -> list[str]:
         probs: list[str] = []
@@ -179,6 +228,7 @@ class SentenceWriter:
             ratio = len(out.split()) / max(1, len(sentence.split()))
             if ratio < 0.5 or ratio > 3.5:
                 probs.append("incomplete or padded translation")
+        probs += polarity(sentence, out, full=self.full)
         miss = missing_names(matches, out)
         if miss:
             probs.append("names not as in glossary: " + ", ".join(t.en for t in miss))
@@ -199,7 +249,32 @@ class SentenceWriter:
                 notes.append(strings.get("note_language", ""))
             elif p.startswith("incomplete"):
                 notes.append(strings.get("note_incomplete", ""))
+            elif p.startswith(("denial", "negation")):
+                notes.append(strings.get("note_polarity", ""))
         return " ".join(dict.fromkeys(n for n in notes if n))
+
+
+def pick(
+    source: str, pool: Sequence[tuple[str, list[str]]], embedder: Embedder
+) -> tuple[str, list[str]]:
+    """The candidate to keep: fewest failed checks first; among those, the highest sum of
+    agreement with the other candidates (mean chrF: minimum Bayes risk, which sets aside
+    the odd one out, e.g. an invented clause) and e5 cosine with the Arabic (meaning kept
+    across languages). A small model's errors vary between samples; its right parts recur."""
+    fewest = min(len(f) for _, f in pool)
+    ok = [(t, f) for t, f in pool if len(f) == fewest and t.strip()]
+    if len({t for t, _ in ok}) <= 1:
+        return ok[0] if ok else pool[0]
+    texts = [t for t, _ in ok]
+    agree = [
+        float(np.mean([sentence_chrf(t, [o]) for j, o in enumerate(texts) if j != i])) / 100
+        for i, t in enumerate(texts)
+    ]
+    vecs = embedder.embed_queries([source, *texts])
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    meaning = vecs[1:] @ vecs[0]
+    scores = [a + float(m) for a, m in zip(agree, meaning, strict=True)]
+    return ok[int(np.argmax(scores))]
 
 
 def _bundled_extra() -> dict[str, object]:

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from bot.embed import get_embedder
 from bot.glossary import load_glossary, transliterate
 from bot.service import Newsbot
-from bot.translate import clean_output, sentence_units, translate_text
+from bot.translate import clean_output, pick, sentence_units, translate_text
 from tests.conftest import ROOT, make_settings
 from tests.support.openai_server import FakeOpenAI
 
@@ -43,6 +44,7 @@ def good_translator(messages: list[dict[str, Any]]) -> str:
 
 
 def bot_for(tmp_path: Path, fake: FakeOpenAI, **kw: object) -> Newsbot:
+    kw.setdefault("translate_candidates", 1)  # one call per sentence unless a test asks
     settings = make_settings(
         tmp_path, base_url=fake.base_url, chat_model="fake-model", max_retries=0, **kw
     )
@@ -110,6 +112,64 @@ def test_wrong_number_every_time_is_flagged_not_hidden(tmp_path: Path, fake_mode
     assert "numbers not in source: 84" in flags and "numbers left out: 48" in flags
     assert tr.checks.numbers_ok == 0 and tr.checks.numbers == 1
     assert json.loads(json.dumps(tr.as_json()))["checks"]["flagged"]
+
+
+KIRKUK = TEXT.split("\n\n")[1]
+KIRKUK_EN = ARTICLE[KIRKUK]
+
+
+def test_candidates_keep_the_translation_the_samples_agree_on(
+    tmp_path: Path, fake_model: FakeOpenAI
+):
+    invented = "The Kirkuk police chief said that 48 Sunni tribesmen joined the army in Baghdad."
+    fake_model.replies = [invented, KIRKUK_EN, KIRKUK_EN.replace("during", "in")]
+    tr = bot_for(tmp_path, fake_model, translate_candidates=3).translate(KIRKUK, "a.txt")
+    assert tr.sentences[0].english == KIRKUK_EN and not tr.sentences[0].flags
+    reqs = fake_model.chat_requests()
+    assert len(reqs) == 3
+    assert [r.get("seed") for r in reqs] == [None, 1, 2]  # samples repeatable
+    assert [r["temperature"] for r in reqs[1:]] == [0.7, 0.7]
+    assert all("Names:" in r["messages"][-1]["content"] for r in reqs)  # same prompt
+
+
+def test_a_candidate_failing_a_check_is_not_kept(tmp_path: Path, fake_model: FakeOpenAI):
+    wrong = KIRKUK_EN.replace("48", "84")
+    fake_model.replies = [KIRKUK_EN, wrong, wrong]  # the samples agree, but on a wrong number
+    tr = bot_for(tmp_path, fake_model, translate_candidates=3).translate(KIRKUK, "a.txt")
+    assert tr.sentences[0].english == KIRKUK_EN and not tr.sentences[0].flags
+
+
+def test_more_candidates_reuse_the_cached_first_attempt(tmp_path: Path, fake_model: FakeOpenAI):
+    fake_model.responder = good_translator
+    bot_for(tmp_path, fake_model).translate(TEXT, "a.txt")
+    assert len(fake_model.chat_requests()) == 3
+    tr = bot_for(tmp_path, fake_model, translate_candidates=2).translate(TEXT, "a.txt")
+    assert len(fake_model.chat_requests()) == 6  # one sampled candidate per sentence, no more
+    assert [s.english for s in tr.sentences] == list(ARTICLE.values())
+    bot_for(tmp_path, fake_model, translate_candidates=2).translate(TEXT, "a.txt")
+    assert len(fake_model.chat_requests()) == 6  # and that choice is cached too
+
+
+def test_pick_prefers_meaning_when_candidates_agree_equally(tmp_path: Path):
+    embedder = get_embedder(make_settings(tmp_path))
+    source = "وقال قائد شرطة كركوك إن 48 مسلحا قتلوا خلال الاشتباكات."
+    pool = [
+        ("The football club said 48 fans attended the match.", []),
+        ("The Kirkuk police chief said 48 militants were killed in the clashes.", []),
+    ]
+    assert pick(source, pool, embedder)[0] == pool[1][0]
+    assert pick(source, [(pool[0][0], ["numbers left out: 48"]), *pool[1:]], embedder) == pool[1]
+    assert pick(source, [("", []), ("", [])], embedder) == ("", [])
+
+
+def test_inverted_denial_is_caught_and_retried(tmp_path: Path, fake_model: FakeOpenAI):
+    arabic = "ونفى متحدث باسم التحالف أن تكون طائراته قصفت القرية."
+    right = "A coalition spokesman denied that its aircraft had bombed the village."
+    fake_model.replies = ["A coalition spokesman said its aircraft bombed the village.", right]
+    tr = bot_for(tmp_path, fake_model).translate(arabic, "a.txt")
+    assert tr.sentences[0].english == right and tr.sentences[0].attempts == 2
+    retry = fake_model.chat_requests()[1]["messages"][-1]["content"]
+    assert "Deny or negate exactly what the Arabic denies" in retry
 
 
 def test_second_run_is_a_cache_hit_with_no_model_calls(tmp_path: Path, fake_model: FakeOpenAI):
@@ -230,9 +290,12 @@ def test_cli_translate_writes_json_and_markdown(tmp_path: Path, fake_model: Fake
     assert r.returncode == 0, r.stderr
     data = json.loads(out.read_text("utf-8"))
     assert [s["english"] for s in data["sentences"]] == list(ARTICLE.values())
-    r = run(["translate", str(art), "--index", str(tmp_path / "i")], env)
+    assert len(fake_model.chat_requests()) == 9  # first attempt + 2 candidates per sentence
+    r = run(["translate", str(art), "--index", str(tmp_path / "i"), "--candidates", "1"], env)
     assert r.returncode == 0 and "| 2 | وقال قائد شرطة كركوك" in r.stdout
-    assert len(fake_model.chat_requests()) == 3  # the second command was all cache hits
+    assert len(fake_model.chat_requests()) == 9  # the second command was all cache hits
+    r = run(["translate", str(art), "--candidates", "0"], env)
+    assert r.returncode == 1 and "translate_candidates" in r.stderr
     r = run(["translate", str(tmp_path / "missing.txt")], env)
     assert r.returncode == 1 and "cannot read" in r.stderr
 
