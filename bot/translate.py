@@ -111,14 +111,19 @@ def _cell(text: str) -> str:
 
 
 _PREAMBLE = re.compile(
-    r"^\s*(?:here(?:'s| is)[^:\n]*:|sure[^:\n]*:|(?:english(?: translation)?|translation)\s*:)\s*",
+    r"^\s*(?:here(?:'s| is)[^:\n]*:|sure[^:\n]*:|(?:english(?: translation)?|translation)\s*:"
+    r"|(?:the )?(?:english )?translation (?:of [^:\n]{0,60})?(?:is|reads)\s*:?)\s*",
     re.IGNORECASE,
 )
 
 
+# A phrase of 1-6 words said three or more times in a row: the small model looping.
+_LOOP = re.compile(r"\b((?:\S+\s+){0,5}?\S+)(?:[\s,.;]+\1\b){2,}", re.IGNORECASE)
+
+
 def clean_output(raw: str) -> str:
-    """The model's answer without preambles, labels, quotes or extra lines."""
-    text = raw.strip()
+    """The model's answer without preambles, labels, quotes, extra lines or loops."""
+    text = _LOOP.sub(r"\1", raw.strip())
     text = _PREAMBLE.sub("", text).strip()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     # A leftover lead-in line ("Here is the translation:") is dropped; notes after are too.

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def hostile_translator(messages: list[dict[str, Any]]) -> str:
-    ar = re.search(r"Arabic: (.*)", messages[-1]["content"])
+    ar = re.search(r"(?:Arabic: |to English:\n)(.*)", messages[-1]["content"])
     n = len(ar.group(1)) if ar else 0
     return f'Sentence of {n} chars <img src=x onerror="window.__pwned=1"> about Mosul.'
 
