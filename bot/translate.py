@@ -6,8 +6,9 @@ number in it is in the sentence and every digit number of the sentence is in it,
 glossary's English names are used, and no denial or negation is lost or added
 (``bot.checks.polarity``). A failed check is retried once with a note saying what to
 fix; if the retry is no better, the best attempt is kept and flagged.
-Then ``translate_candidates - 1`` more translations are sampled and ``pick`` keeps the
-one that passes the checks, agrees most with the others and is closest to the Arabic.
+Then ``translate_candidates - 1`` more translations are sampled (for a sentence still
+flagged, ``rescue_candidates - 1`` at least) and ``pick`` keeps the one that passes the
+checks, agrees most with the others and is closest to the Arabic.
 Results go to the on-disk cache the moment they exist, so an interrupted run resumes
 and a repeated one makes no model calls.
 
@@ -161,23 +162,32 @@ class SentenceWriter:
         base_key = key(
             PIPELINE_VERSION, prompt.model_dump(), model_id(self.settings), sentence, names
         )
-        n = self.settings.translate_candidates if self.full else 1
         # Candidates are keyed apart from the first checked attempt, so changing their
         # number reuses that attempt instead of asking the model again.
-        k = base_key if n == 1 else key(base_key, n, self.settings.candidate_temperature)
-        hit = self.cache.get(k)
-        if hit is not None:
-            return Written(**{**hit, "cached": True})
         got = self.cache.get(base_key)
         if got is not None:
-            base = Written(**{**got, "cached": False})
+            base = Written(**{**got, "cached": True})
         else:
             base = self._checked(prompt, sentence, names, matches)
             self.cache.put(base_key, {**asdict(base), "cached": False})
-        result = base if n == 1 else self._choose(prompt, sentence, names, matches, base, n)
-        if k != base_key:
-            self.cache.put(k, {**asdict(result), "cached": False})
+        n = self.candidates(base)
+        if n == 1:
+            return base
+        k = key(base_key, n, self.settings.candidate_temperature)
+        hit = self.cache.get(k)
+        if hit is not None:
+            return Written(**{**hit, "cached": base.cached})
+        result = self._choose(prompt, sentence, names, matches, base, n)
+        self.cache.put(k, {**asdict(result), "cached": False})
         return result
+
+    def candidates(self, base: Written) -> int:
+        """How many translations to choose from: the setting, and at least
+        ``rescue_candidates`` for a sentence still flagged after its retry."""
+        if not self.full:
+            return 1
+        n = self.settings.translate_candidates
+        return max(n, self.settings.rescue_candidates) if base.flags else n
 
     def _checked(self, prompt: Prompt, sentence: str, names: str, matches: list) -> Written:
         """The first attempt, retried with a note while a check fails."""

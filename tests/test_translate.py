@@ -132,6 +132,17 @@ def test_candidates_keep_the_translation_the_samples_agree_on(
     assert all("English names:" in r["messages"][-1]["content"] for r in reqs)  # same prompt
 
 
+def test_a_sentence_still_flagged_gets_rescue_candidates(tmp_path: Path, fake_model: FakeOpenAI):
+    wrong = KIRKUK_EN.replace("48", "84")
+    fake_model.replies = [wrong, wrong, KIRKUK_EN, wrong]  # attempt, retry, then two samples
+    tr = bot_for(tmp_path, fake_model).translate(KIRKUK, "a.txt")  # default: 1 candidate
+    assert tr.sentences[0].english == KIRKUK_EN and not tr.sentences[0].flags
+    assert [r.get("seed") for r in fake_model.chat_requests()] == [None, None, 1, 2]
+    again = bot_for(tmp_path, fake_model).translate(KIRKUK, "a.txt")
+    assert again.sentences[0].english == KIRKUK_EN and again.sentences[0].cached
+    assert len(fake_model.chat_requests()) == 4  # the rescued choice is cached too
+
+
 def test_a_candidate_failing_a_check_is_not_kept(tmp_path: Path, fake_model: FakeOpenAI):
     wrong = KIRKUK_EN.replace("48", "84")
     fake_model.replies = [KIRKUK_EN, wrong, wrong]  # the samples agree, but on a wrong number
@@ -294,12 +305,24 @@ def test_cli_translate_writes_json_and_markdown(tmp_path: Path, fake_model: Fake
         "NEWSBOT_CORPUS_DIR": str(tmp_path / "c"),
     }
     out = tmp_path / "a.json"
-    r = run(["translate", str(art), "--out", str(out), "--index", str(tmp_path / "i")], env)
+    r = run(
+        [
+            "translate",
+            str(art),
+            "--out",
+            str(out),
+            "--index",
+            str(tmp_path / "i"),
+            "--candidates",
+            "3",
+        ],
+        env,
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(out.read_text("utf-8"))
     assert [s["english"] for s in data["sentences"]] == list(ARTICLE.values())
     assert len(fake_model.chat_requests()) == 9  # first attempt + 2 candidates per sentence
-    r = run(["translate", str(art), "--index", str(tmp_path / "i"), "--candidates", "1"], env)
+    r = run(["translate", str(art), "--index", str(tmp_path / "i")], env)  # default: 1
     assert r.returncode == 0 and "| 2 | وقال قائد شرطة كركوك" in r.stdout
     assert len(fake_model.chat_requests()) == 9  # the second command was all cache hits
     r = run(["translate", str(art), "--candidates", "0"], env)
