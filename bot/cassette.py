@@ -30,7 +30,8 @@ FORMAT = 1
 
 def request_key(model: str, messages: list[Message], params: ChatParams) -> str:
     """sha256 of the request as sent: any change to a prompt, passage or parameter changes it."""
-    body = {"model": model, "messages": messages, "params": asdict(params)}
+    sent = {k: v for k, v in asdict(params).items() if v is not None}  # None: not sent
+    body = {"model": model, "messages": messages, "params": sent}
     blob = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

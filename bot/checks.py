@@ -165,6 +165,9 @@ def figures(text: str, *, source: bool = False) -> list[Figure]:
     while i < len(toks):
         value, n, is_word = _number_at(toks, i)
         if value is None:
+            mult, m = _multiplier_at(toks, i)
+            if mult and source:  # مليون دولار, "a million dollars": one million
+                out.append(Figure(float(mult), toks[i]))
             i += 1
             continue
         raw = " ".join(toks[i : i + n])

@@ -11,6 +11,7 @@ from it, is dropped and counted, never silently kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -86,12 +87,18 @@ class Summary:
         return "\n".join(lines) + "\n"
 
 
+# Web-page furniture that survives copying an article ("click here to see the graphic").
+_BOILERPLATE = re.compile(r"(?:اضغط|انقر)\s+هنا|click here|(?:اقرأ|إقرأ) أيضا", re.IGNORECASE)
+
+
 def candidate_spans(text: str) -> list[Span]:
-    """Arabic sentences long enough to carry a fact (headings and captions are left out)."""
+    """Arabic sentences long enough to carry a fact (headings, captions and page furniture
+    such as "click here" are left out)."""
     out: list[Span] = []
     for i, (a, b) in enumerate(sentence_units(text)):
         s = text[a:b]
-        if arabic_share(s) >= 0.5 and len(s.split()) >= MIN_WORDS:
+        words = [w for w in s.split() if len(w) > 1 and w[0].isalpha()]  # not "ت + ت -"
+        if arabic_share(s) >= 0.5 and len(words) >= MIN_WORDS and not _BOILERPLATE.search(s):
             out.append(Span(i, a, b, s))
     return out
 

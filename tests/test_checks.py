@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.checks import polarity
+from bot.checks import polarity, ungrounded_numbers
 
 DENIAL = "ونفى متحدث باسم التحالف أن تكون طائراته قصفت القرية."
 NEGATED = "ولم تؤكد الحكومة الخبر حتى الآن."
@@ -46,3 +46,10 @@ STILL = "ولا يزال القتال مستمرا في المدينة."
 )
 def test_polarity(arabic: str, english: str, full: bool, expected: list[str]) -> None:
     assert polarity(arabic, english, full=full) == expected
+
+
+def test_a_bare_million_in_the_source_grounds_one_million() -> None:
+    source = "وكشفت واشنطن عن دعمها لقوات البيشمركة بـ مليون دولار."
+    assert ungrounded_numbers("Washington pledged $1 million to the Peshmerga.", [source]) == []
+    assert ungrounded_numbers("Washington pledged $2 million.", [source]) == ["2 million"]
+    assert ungrounded_numbers("Ten soldiers died.", ["وقتل العشرات من الجنود."]) == ["ten"]

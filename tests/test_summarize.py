@@ -57,6 +57,12 @@ def test_headings_are_not_candidates() -> None:
     assert "خبر قصير" not in {c.text for c in candidate_spans(ARTICLE)}
 
 
+def test_page_furniture_is_not_a_candidate() -> None:
+    fact = "وقال قائد الشرطة إن القوات استعادت السيطرة على الحي بعد معارك عنيفة."
+    page = f"ت + ت - الحجم الطبيعي\n\nلمشاهدة الجرافيك بالحجم الطبيعي اضغط هنا\n\n{fact}"
+    assert [c.text for c in candidate_spans(page)] == [fact]
+
+
 def test_bullet_with_a_wrong_number_is_dropped_and_counted(tmp_path: Path, fake_model):
     def wrong(messages: list[dict[str, Any]]) -> str:
         return responder(messages).replace("48", "480")
