@@ -198,7 +198,7 @@ class SentenceWriter:
         for _ in range(1 + self.settings.check_retries):
             messages = prompt.render(names=names, sentence=sentence, note=note)
             out = clean_output(gw.complete(messages, params))
-            problems = self.problems(sentence, out, matches)
+            problems = self.problems(sentence, out, matches, prompt)
             attempts.append((out, problems))
             if not problems:
                 break
@@ -220,17 +220,21 @@ class SentenceWriter:
             out = clean_output(
                 gw.complete(prompt.render(names=names, sentence=sentence, note=""), sampled)
             )
-            pool.append((out, self.problems(sentence, out, matches)))
+            pool.append((out, self.problems(sentence, out, matches, prompt)))
         text, flags = pick(sentence, pool, get_embedder(self.settings))
         return Written(text, base.names, flags, base.attempts + n - 1)
 
     def _extra(self) -> dict[str, object] | None:
         return _bundled_extra() if self.settings.uses_bundled_model else None
 
-    def problems(self, sentence: str, out: str, matches: list) -> list[str]:
+    def problems(
+        self, sentence: str, out: str, matches: list, prompt: Prompt | None = None
+    ) -> list[str]:
         probs: list[str] = []
         if not out:
             return ["empty output"]
+        if prompt is not None and echoes_instructions(out, [prompt.user, *prompt.strings.values()]):
+            return ["repeats the instructions"]
         if arabic_share(out) > 0.2:
             probs.append("not English")
         bad = ungrounded_numbers(out, [sentence])
@@ -267,6 +271,20 @@ class SentenceWriter:
             elif p.startswith(("denial", "negation")):
                 notes.append(strings.get("note_polarity", ""))
         return " ".join(dict.fromkeys(n for n in notes if n))
+
+
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def echoes_instructions(out: str, instructions: Sequence[str]) -> bool:
+    """Whether ``out`` is one of the prompt's own instructions (a retry note, the names
+    line) written back instead of a translation: most of that instruction's words."""
+    said = set(_WORD.findall(out.lower()))
+    for text in instructions:
+        words = set(_WORD.findall(re.sub(r"\{\w+\}", " ", text).lower()))
+        if len(words) >= 3 and len(words & said) >= 0.6 * len(words):
+            return True
+    return False
 
 
 def pick(

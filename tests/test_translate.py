@@ -183,6 +183,17 @@ def test_inverted_denial_is_caught_and_retried(tmp_path: Path, fake_model: FakeO
     assert "Deny or negate exactly what the Arabic denies" in retry
 
 
+def test_retry_note_written_back_is_never_kept(tmp_path: Path, fake_model: FakeOpenAI):
+    arabic = "ونفى متحدث باسم التحالف أن تكون طائراته قصفت القرية."
+    right = "A coalition spokesman denied that its aircraft had bombed the village."
+    inverted = "A coalition spokesman said its aircraft bombed the village."
+    echo = "Deny or negate exactly what the Arabic denies or negates, nothing else."
+    fake_model.replies = [inverted, echo, echo, right]  # attempt, retry, two rescue samples
+    tr = bot_for(tmp_path, fake_model).translate(arabic, "a.txt")
+    assert tr.sentences[0].english == right and not tr.sentences[0].flags
+    assert len(fake_model.chat_requests()) == 4
+
+
 def test_second_run_is_a_cache_hit_with_no_model_calls(tmp_path: Path, fake_model: FakeOpenAI):
     fake_model.responder = good_translator
     bot = bot_for(tmp_path, fake_model)
