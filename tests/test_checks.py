@@ -24,6 +24,13 @@ STILL = "ولا يزال القتال مستمرا في المدينة."
         ),
         (DENIAL, "The coalition's aircraft bombed the village.", False, ["denial left out"]),
         (DENIAL, "The coalition rejected reports that its aircraft hit the village.", False, []),
+        # "not" is no denial: the official denied the reports, he did not fail to see them
+        (
+            DENIAL,
+            "We have not seen reports that its aircraft bombed the village.",
+            True,
+            ["denial left out"],
+        ),
         (NEGATED, "The government did not confirm the news yet.", True, []),
         (NEGATED, "The government has confirmed the news.", True, ["negation left out"]),
         (
