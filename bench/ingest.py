@@ -57,16 +57,8 @@ from bot.retrieve import Retriever  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.support.chroma_server import ChromaServer  # noqa: E402
 from tests.support.embed_server import EmbedServer  # noqa: E402
+from tests.support.synthetic import SEED_QUESTIONS as QUESTIONS  # noqa: E402
 from tests.support.synthetic import seed_sentences, write_articles  # noqa: E402
-
-QUESTIONS = [
-    "How many people were wounded in the clashes in Kirkuk?",
-    "كم عدد الجرحى في اشتباكات كركوك؟",
-    "Which town near Mosul did Iraqi forces storm?",
-    "ماذا قال اللواء علي كاظم اللامي عن المتحف؟",
-    "What did the US defense secretary say in Baghdad?",
-    "Who withdrew from al-Nasr?",
-]
 
 
 def pct(values: Sequence[float], p: float) -> float:

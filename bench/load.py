@@ -41,15 +41,7 @@ from bot.config import Settings  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
 from tests.support.chat_server import start_chat  # noqa: E402
 from tests.support.openai_server import FakeOpenAI  # noqa: E402
-
-# On-topic questions (they clear the relevance floor, so every one reaches the model).
-QUESTIONS = [
-    "How many people were wounded in the clashes in Kirkuk?",
-    "كم عدد الجرحى في اشتباكات كركوك؟",
-    "Which town near Mosul did Iraqi forces storm?",
-    "ماذا قال اللواء علي كاظم اللامي عن المتحف؟",
-    "What did the US defense secretary say in Baghdad?",
-]
+from tests.support.synthetic import SEED_QUESTIONS as QUESTIONS  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -15,6 +15,16 @@ from pathlib import Path
 from bot.chunk import sentence_spans
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+# Questions the seed articles answer (each clears the relevance floors), English and
+# Arabic; the load and ingest benchmarks both ask them.
+SEED_QUESTIONS = [
+    "How many people were wounded in the clashes in Kirkuk?",
+    "كم عدد الجرحى في اشتباكات كركوك؟",
+    "Which town near Mosul did Iraqi forces storm?",
+    "ماذا قال اللواء علي كاظم اللامي عن المتحف؟",
+    "What did the US defense secretary say in Baghdad?",
+    "Who withdrew from al-Nasr?",
+]
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\d+")
 
