@@ -14,7 +14,13 @@ import pytest
 from bot.embed import get_embedder
 from bot.glossary import load_glossary, transliterate
 from bot.service import Newsbot
-from bot.translate import clean_output, pick, sentence_units, translate_text
+from bot.translate import (
+    clean_output,
+    pick,
+    plausible_length,
+    sentence_units,
+    translate_text,
+)
 from tests.conftest import ROOT, make_settings
 from tests.support.openai_server import FakeOpenAI
 
@@ -367,3 +373,42 @@ def test_live_translation_of_a_seed_sentence_keeps_names_and_numbers(tmp_path: P
     assert "15" in english and "60" in english
     assert "Diyala" in english and "Baghdad" in english
     assert not tr.sentences[0].flags, tr.sentences[0].flags
+
+
+def test_plausible_length_bounds() -> None:
+    headline = "إعادة افتتاح المكتبة المركزية في جامعة الموصل"
+    assert plausible_length(headline, "Mosul University's central library reopens")
+    padded = (
+        "To open the central library of the University of Mosul, "
+        "please contact the library's administration."
+    )
+    assert not plausible_length(headline, padded)  # 15 words for 7: something was added
+    assert plausible_length("استعادته واجبة.", "To recover it is a duty.")  # short: more room
+    assert not plausible_length(headline, "Library.")  # most of it left out
+    squashed = "زاربومبيوكورياالشماليةثلاثمراتمسبقًاهذاالعام"  # spaces lost in the source
+    assert plausible_length(squashed, "Pompeo has visited North Korea three times this year")
+
+
+def test_padded_headline_is_retried_then_kept_clean(tmp_path: Path, fake_model: FakeOpenAI):
+    headline = "إعادة افتتاح المكتبة المركزية في جامعة الموصل"
+    clean = "Mosul University's central library reopens"
+
+    def padder(messages: list[dict[str, Any]]) -> str:
+        if "nothing more" in messages[-1]["content"]:
+            return clean
+        return (  # what the 1.5B model wrote for this headline
+            "To open the central library of the University of Mosul, "
+            "please contact the library's administration."
+        )
+
+    fake_model.responder = padder
+    tr = bot_for(tmp_path, fake_model).translate(headline, "h.txt")
+    assert tr.sentences[0].english == clean and tr.sentences[0].flags == []
+    assert len(fake_model.chat_requests()) == 2
+
+
+def test_clean_output_drops_a_closing_remark_about_the_translation() -> None:
+    raw = 'He was a modest man." This is the English translation of the Arabic text you provided.'
+    assert clean_output(raw) == "He was a modest man."
+    kept = "This is the first translation of the treaty into Kurdish, the ministry said."
+    assert clean_output(kept) == kept  # a sentence that is the translation stays
