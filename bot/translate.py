@@ -204,7 +204,7 @@ class SentenceWriter:
         attempts: list[tuple[str, list[str]]] = []
         note = ""
         for _ in range(1 + self.settings.check_retries):
-            messages = prompt.render(names=names, sentence=sentence, note=note)
+            messages = prompt.render(**_values(prompt, sentence, names, note))
             out = clean_output(gw.complete(messages, params))
             problems = self.problems(sentence, out, matches, prompt)
             attempts.append((out, problems))
@@ -226,7 +226,7 @@ class SentenceWriter:
         for seed in range(1, n):
             sampled = replace(params, temperature=self.settings.candidate_temperature, seed=seed)
             out = clean_output(
-                gw.complete(prompt.render(names=names, sentence=sentence, note=""), sampled)
+                gw.complete(prompt.render(**_values(prompt, sentence, names, "")), sampled)
             )
             pool.append((out, self.problems(sentence, out, matches, prompt)))
         text, flags = pick(sentence, pool, get_embedder(self.settings))
@@ -281,6 +281,20 @@ class SentenceWriter:
 
 
 _WORD = re.compile(r"[a-z]{4,}")
+
+
+def is_headline(unit: str) -> bool:
+    """A title or caption line: no sentence-final punctuation, not long."""
+    text = unit.strip()
+    return bool(text) and text[-1] not in '.!?؟…:"”»)' and len(text.split()) <= 25
+
+
+def _values(prompt: Prompt, sentence: str, names: str, note: str) -> dict[str, str]:
+    values = {"names": names, "sentence": sentence, "note": note}
+    if "what" in prompt.variables:  # translate.yaml words headlines apart
+        kind = "what_headline" if is_headline(sentence) else "what_sentence"
+        values["what"] = prompt.strings.get(kind, "this")
+    return values
 
 
 def plausible_length(arabic: str, english: str) -> bool:

@@ -16,6 +16,7 @@ from bot.glossary import load_glossary, transliterate
 from bot.service import Newsbot
 from bot.translate import (
     clean_output,
+    is_headline,
     pick,
     plausible_length,
     sentence_units,
@@ -412,3 +413,13 @@ def test_clean_output_drops_a_closing_remark_about_the_translation() -> None:
     assert clean_output(raw) == "He was a modest man."
     kept = "This is the first translation of the treaty into Kurdish, the ministry said."
     assert clean_output(kept) == kept  # a sentence that is the translation stays
+
+
+def test_a_headline_is_asked_for_as_a_headline(tmp_path: Path, fake_model: FakeOpenAI):
+    fake_model.responder = lambda m: "Iraqi forces storm Qaraqosh east of Mosul"
+    text = "القوات العراقية تقتحم قره قوش شرق الموصل\n\n" + TEXT.split("\n\n")[0]
+    bot_for(tmp_path, fake_model).translate(text, "t.txt")
+    asked = [r["messages"][-1]["content"] for r in fake_model.chat_requests()]
+    assert asked[0].startswith("Translate this headline to English:\n")
+    assert asked[1].startswith("Translate this to English:\n")  # the sentence that follows
+    assert is_headline("الموصل تستعيد مكتبتها") and not is_headline("قتل 48 مسلحا.")
