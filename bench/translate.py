@@ -125,6 +125,7 @@ def run(bot: Newsbot, settings: Settings, rows: list[dict], samples: int) -> Non
         ("(a) plain 'translate this' prompt", hyp_a, "a"),
         ("(b) newsbot pipeline (default: 1 candidate, 3 if flagged)", hyp_b, "b"),
         (f"(c) newsbot pipeline, {n} candidates for every sentence", hyp_c, "c"),
+        (f"(d) ceiling: best of (a)-(c) + {samples} samples, picked by the reference", hyp_d, "d"),
     ):
         chrf = sacrebleu.corpus_chrf(hyp, refs).score
         bleu = sacrebleu.corpus_bleu(hyp, refs).score
