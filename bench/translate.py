@@ -28,7 +28,7 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,14 +36,15 @@ sys.path.insert(0, str(ROOT))
 
 import sacrebleu  # noqa: E402
 
-from bot.checks import figures, ungrounded_numbers  # noqa: E402
+from bot.checks import CheckReport  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.glossary import Match, missing_names  # noqa: E402
 from bot.prompts import load_prompt  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
 from bot.translate import (  # noqa: E402
     SentenceWriter,
+    Written,
     clean_output,
+    count_checks,
     needs_translation,
     sentence_units,
     translate_text,
@@ -154,17 +155,21 @@ def seeds(bot: Newsbot, settings: Settings, limit: int) -> None:
     ]
     step = max(1, len(pool) // limit)
     picked = pool[::step][:limit]
-    stats = {k: Tally() for k in "ab"}
+    reports = {k: CheckReport() for k in "ab"}
+    sec = {k: 0.0 for k in "ab"}
     for i, ar in enumerate(picked, 1):
         matches = writer.glossary.find(ar)
         t0 = time.perf_counter()
         out_a = clean_output(gw.complete(plain.render(text=ar), plain.chat_params(extra)))
-        stats["a"].sec += time.perf_counter() - t0
+        sec["a"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         w = writer.write(ar)
-        stats["b"].sec += time.perf_counter() - t0
-        stats["a"].add(ar, out_a, writer.problems(ar, out_a, matches), matches)
-        stats["b"].add(ar, w.text, w.flags, matches)
+        sec["b"] += time.perf_counter() - t0
+        # (a) judged exactly as (b)'s first attempt is: same checks, same expected names.
+        expected = sorted({m.term.en for m in matches})
+        w_a = Written(out_a, expected, writer.problems(ar, out_a, matches))
+        count_checks(reports["a"], w_a, ar, "seed", i)
+        count_checks(reports["b"], w, ar, "seed", i)
         print(
             f"[seed {i}/{len(picked)}] a {out_a[:70]!r}\n        b {w.text[:70]!r}", file=sys.stderr
         )
@@ -175,31 +180,11 @@ def seeds(bot: Newsbot, settings: Settings, limit: int) -> None:
     )
     print("| --- | --- | --- | --- | --- |")
     for name, k in (("(a) plain prompt", "a"), ("(b) newsbot pipeline", "b")):
-        st = stats[k]
+        r = reports[k]
         print(
-            f"| {name} | {rate(st.flagged, n)} | {rate(st.names_ok, st.names)} | "
-            f"{rate(st.nums_ok, st.nums)} | {st.sec / max(1, n):.1f} |"
+            f"| {name} | {rate(len(r.flagged), n)} | {rate(r.names_ok, r.names)} | "
+            f"{rate(r.numbers_ok, r.numbers)} | {sec[k] / max(1, n):.1f} |"
         )
-
-
-@dataclass
-class Tally:
-    flagged: int = 0
-    names: int = 0
-    names_ok: int = 0
-    nums: int = 0
-    nums_ok: int = 0
-    sec: float = 0.0
-
-    def add(self, ar: str, out: str, flags: list[str], matches: list[Match]) -> None:
-        self.flagged += 1 if flags else 0
-        expected = {m.term.en for m in matches}
-        self.names += len(expected)
-        self.names_ok += len(expected - {t.en for t in missing_names(matches, out)})
-        nums = [f.text for f in figures(out)]
-        bad = set(ungrounded_numbers(out, [ar]))
-        self.nums += len(nums)
-        self.nums_ok += sum(1 for x in nums if x not in bad)
 
 
 def rate(ok: int, n: int) -> str:

@@ -409,14 +409,15 @@ def translate_text(
         ar = text[a:b]
         # Only Arabic goes to the model; English captions and bare numbers stay as written.
         w = writer.write(ar) if needs_translation(ar) else Written(ar, attempts=0, cached=True)
-        _count(report, w, ar, source, i)
+        count_checks(report, w, ar, source, i)
         out.append(TranslatedSentence(i, a, b, ar, w.text, w.names, w.flags, w.attempts, w.cached))
         if progress:
             progress(i + 1, len(spans), source)
     return Translation(source, describe_model(settings), out, report)
 
 
-def _count(report: CheckReport, w: Written, ar: str, source: str, i: int) -> None:
+def count_checks(report: CheckReport, w: Written, ar: str, source: str, i: int) -> None:
+    """Add one written sentence to ``report``: its numbers, names and whether it passed."""
     bad = set(ungrounded_numbers(w.text, [ar]))
     nums = [f.text for f in figures(w.text)]
     report.numbers += len(nums)
