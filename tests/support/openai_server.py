@@ -91,9 +91,11 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append({"path": self.path, **body})
+                # Failures are taken in arrival order: a slow request still asleep must not
+                # take a failure queued after it arrived (it would steal it from the next one).
+                status = server._next_failure()
                 if server.delay:
                     time.sleep(server.delay)
-                status = server._next_failure()
                 if status is not None:
                     self._send(status, {"error": {"message": f"injected {status}", "type": "test"}})
                     return
