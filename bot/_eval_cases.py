@@ -120,7 +120,8 @@ class LatencyAssert(_Strict):
 
 
 class NoFlagsAssert(_Strict):
-    """translate / summarize / brief: statements the output checks flagged or dropped."""
+    """Statements the output checks flagged or dropped (ask: numbers and names not in the
+    cited passages)."""
 
     type: Literal["no-flags"]
     max: int = Field(0, ge=0)  # flagged or dropped statements allowed

@@ -164,7 +164,7 @@ def _case_html(c: CaseResult) -> str:
                         f'<div class="quote" dir="rtl">{_e(cit.quote)}</div></li>'
                     )
                 parts.append("</ol>")
-            if o.flags:  # translate / summarize / brief: what the output checks caught
+            if o.flags:  # what the output checks caught
                 parts.append('<p class="meta">flagged or dropped by the checks:</p><ul>')
                 parts += [f'<li dir="auto">{_e(f)}</li>' for f in o.flags]
                 parts.append("</ul>")

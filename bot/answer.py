@@ -3,7 +3,8 @@
 ``stream_answer`` yields events so the CLI and the web chat render the same
 pipeline: ``Retrieved`` once, ``Token`` per streamed delta, ``Done`` with the
 checked answer. Nothing relevant retrieved means no model call at all: the answer
-declines in the question's language.
+declines in the question's language. The checked answer lists the numbers and glossary
+names it states that its cited passages do not hold (``unsupported``): shown, not hidden.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot.arabic import detect_language
-from bot.cite import Citation, attach_markers, resolve
+from bot.checks import ungrounded_numbers
+from bot.cite import MARKER, Citation, attach_markers, resolve
 from bot.config import AnswerLanguage, Settings
 from bot.embed import Embedder
 from bot.gateway import ChatGateway
+from bot.glossary import Glossary, Term, load_glossary
 from bot.prompts import load_prompt
 from bot.retrieve import Hit, Retriever
 
@@ -38,6 +41,7 @@ class Answer:
     repaired_markers: int = 0
     hits: list[Hit] = field(default_factory=list)
     search_query: str = ""
+    unsupported: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -49,6 +53,7 @@ class Answer:
             "model": self.model,
             "invalid_markers": self.invalid_markers,
             "repaired_markers": self.repaired_markers,
+            "unsupported": self.unsupported,
             "timings": self.timings,
         }
 
@@ -108,6 +113,7 @@ def stream_answer(
         first: float | None,
         invalid: int = 0,
         repaired: int = 0,
+        unsupported: list[str] | None = None,
     ) -> Done:
         total = time.perf_counter() - t0
         timings = {
@@ -128,6 +134,7 @@ def stream_answer(
                 repaired_markers=repaired,
                 hits=result.hits,
                 search_query=query,
+                unsupported=unsupported or [],
             )
         )
 
@@ -159,6 +166,9 @@ def stream_answer(
         return
     raw = attach_markers(raw, result.hits, embedder)
     resolved = resolve(raw, result.hits)
+    # What it cites, or (no citation at all) what it was given.
+    cited = [c.quote for c in resolved.citations] or [h.text for h in result.hits]
+    glossary = load_glossary(settings.glossary_path)
     yield finish(
         resolved.text,
         resolved.citations,
@@ -167,7 +177,29 @@ def stream_answer(
         first,
         resolved.invalid_markers,
         resolved.repaired_markers,
+        unsupported(resolved.text, cited, glossary, question),
     )
+
+
+def unsupported(text: str, sources: list[str], glossary: Glossary, question: str = "") -> list[str]:
+    """Numbers and glossary names in ``text`` that none of ``sources`` holds.
+
+    Names are compared by their English form, so an English answer and an Arabic
+    passage (or two Arabic spellings of one name) agree. Names the question gives are the
+    user's own words, not the model's: restating them is not flagged (numbers are)."""
+    plain = MARKER.sub(" ", text)  # "[2]" is a citation, not a figure
+    out = [f"number {n}" for n in dict.fromkeys(ungrounded_numbers(plain, sources))]
+    held = {t.en for s in [*sources, question] for t in _names(s, glossary)}
+    out += [
+        f"name {en}"
+        for en in dict.fromkeys(t.en for t in _names(plain, glossary))
+        if en not in held
+    ]
+    return out
+
+
+def _names(text: str, glossary: Glossary) -> list[Term]:
+    return [m.term for m in glossary.find(text)] + glossary.named_in_english(text)
 
 
 def _bundled_extra() -> dict[str, object]:

@@ -179,6 +179,11 @@ def _print_answer(bot, question: str, lang: AnswerLanguage, as_json: bool) -> No
             f"[yellow]{answer.invalid_markers} citation marker(s) pointed at no passage "
             "and were removed[/yellow]"
         )
+    if answer.unsupported:
+        out.print(
+            "[yellow]not in the cited passages (check before relying on it): "
+            f"{escape(', '.join(answer.unsupported))}[/yellow]"
+        )
     out.print(
         f"[dim]{answer.model}; first token {answer.timings['first_token_s']:.1f} s, "
         f"total {answer.timings['total_s']:.1f} s[/dim]"

@@ -81,6 +81,7 @@ def run_ask(bot: Newsbot, lc: LoadedCase) -> Output:
         model=answer.model,
         search_query=answer.search_query,
         question=question,
+        flags=[f"not in the cited passages: {u}" for u in answer.unsupported],
     )
 
 

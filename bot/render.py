@@ -162,6 +162,11 @@ def answer_message(answer: Answer) -> str:
         notes.append(f'searched for <bdi class="nb-query">{esc(answer.search_query)}</bdi>')
     if answer.invalid_markers:
         notes.append(f"{answer.invalid_markers} marker(s) pointing at no passage removed")
+    if answer.unsupported:
+        notes.append(
+            '<span class="nb-unsupported">⚠ not in the cited passages: '
+            f"{esc(', '.join(answer.unsupported))}</span>"
+        )
     notes.append(esc(answer.model))
     total = answer.timings.get("total_s")
     if total is not None and not answer.declined:

@@ -419,6 +419,7 @@ ol.nb-refs{list-style:none;margin:.5em 0 0;padding:.4em 0 0;border-top:1px solid
 ol.nb-refs li{margin:.1em 0;text-align:start}
 .nb-file{font-family:var(--font-mono);font-size:.95em}
 .nb-meta{font-size:.75em;color:var(--body-text-color-subdued);margin-top:.4em;text-align:left}
+.nb-unsupported{color:#b45309}
 .nb-copytext{display:none}
 button.nb-copy{border:1px solid var(--border-color-primary);border-radius:.3em;
   padding:0 .5em;margin-left:.4em;cursor:pointer;background:var(--background-fill-primary)}

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Done, Retrieved, Token
+from bot.answer import Done, Retrieved, Token, unsupported
 from bot.errors import ModelUnavailable
+from bot.glossary import load_glossary
 from bot.service import Newsbot
+from tests.conftest import ROOT
 from tests.support.openai_server import FakeOpenAI
 
 KIRKUK_EN = "How many people were wounded in the clashes in Kirkuk?"
@@ -30,6 +32,30 @@ def test_answer_cites_passages_with_exact_quotes(
     assert (seed_index / "corpus" / c.source).read_text("utf-8")[c.start : c.end] == c.quote
     assert a.answer == f"In Kirkuk, 133 people were wounded [{c.n}]. More details."
     assert set(a.timings) == {"retrieve_s", "first_token_s", "total_s"}
+
+
+def test_numbers_and_names_the_cited_passage_lacks_are_listed(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    hits = seeded_bot.search(KIRKUK_EN).hits
+    right = next(i for i, h in enumerate(hits, 1) if "133" in h.text)
+    fake_model.replies = [f"In Kirkuk, 133 were wounded and 999 killed in Diyala [{right}]."]
+    a = seeded_bot.ask(KIRKUK_EN)
+    assert a.unsupported == ["number 999", "name Diyala"]
+    assert a.as_json()["unsupported"] == a.unsupported
+    fake_model.replies = [f"In Kirkuk, 133 people were wounded [{right}]."]
+    assert seeded_bot.ask(KIRKUK_EN).unsupported == []
+
+
+def test_unsupported_compares_across_languages_and_spellings() -> None:
+    glossary = load_glossary(ROOT / "prompts" / "glossary.yaml")
+    passage = ["نفى متحدث باسم التحالف مقتل نحو ثلاثين جنديا في قصف على مواقع داعش قرب قره قوش"]
+    ok = "Islamic State positions near Qaraqosh were hit; about thirty soldiers died [1]."
+    assert unsupported(ok, passage, glossary) == []  # "[1]" is no figure
+    bad = "32 soldiers died near Mosul."
+    assert unsupported(bad, passage, glossary) == ["number 32", "name Mosul"]
+    # the user's own names may be restated; numbers never pass that way
+    assert unsupported(bad, passage, glossary, question="32 dead near Mosul?") == ["number 32"]
 
 
 def test_prompt_holds_numbered_passages_with_file_names(

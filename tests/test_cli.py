@@ -85,7 +85,9 @@ def test_ask_json_with_a_configured_server(seed_index: Path, fake_model: FakeOpe
         "declined",
         "model",
         "timings",
+        "unsupported",
     }
+    assert data["unsupported"] == [], "133 is in the cited passage"
     assert data["model"] == "m1" and data["declined"] is False
     assert data["citations"][0]["source"] == "004_d1b1a39153906bcc.txt"
     assert set(data["citations"][0]) == {"n", "source", "chunk_id", "start", "end", "quote"}

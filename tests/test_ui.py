@@ -213,13 +213,16 @@ def _answer(text: str, citations: list[Citation], **kw: Any) -> Answer:
         model="fake-model",
         timings={"first_token_s": 0.1, "total_s": 0.2},
         search_query=kw.get("search_query", "q"),
+        unsupported=kw.get("unsupported", []),
     )
 
 
 def test_everything_shown_is_escaped() -> None:
     evil = '<script>alert(1)</script><img src=x onerror=alert(2)> & "q"'
     c = Citation(1, "a<b>.txt", "a#0", 0, 5, "x", title="<i>t</i>")
-    html = render.answer_message(_answer(f"{evil} [1]", [c], question=evil, search_query=evil))
+    html = render.answer_message(
+        _answer(f"{evil} [1]", [c], question=evil, search_query=evil, unsupported=[evil])
+    )
     html += render.user_message(evil) + render.error_message(evil) + render.streaming_message(evil)
     ref = render.CiteRef("a", 2, 9, 1)
     html += render.source_card("a<b>.txt", "<i>t</i>", f"{evil}\n{evil}", ref)
@@ -239,6 +242,9 @@ def test_markers_link_to_their_passage_and_copy_keeps_sources() -> None:
     ref = render.parse_cite_href(render.cite_href(c))
     assert ref == render.CiteRef(KIRKUK, 100, 180, 2)
     assert render.parse_cite_href("javascript:alert(1)") is None
+    assert "nb-unsupported" not in html
+    flagged = render.answer_message(_answer("Killed 47 [2].", [c], unsupported=["number 47"]))
+    assert "not in the cited passages: number 47" in flagged
 
 
 def test_direction_is_per_paragraph_and_numbers_stay_ltr() -> None:
@@ -440,6 +446,7 @@ def test_english_answer_with_citations_and_copy(page: Any, fake: FakeOpenAI) -> 
     marker = msg.locator(".nb-body a.nb-cite").first.inner_text()
     assert re.fullmatch(r"\[\d\]", marker)
     assert KIRKUK in msg.locator(".nb-refs").inner_text()
+    assert msg.locator(".nb-unsupported").count() == 0  # 46 and 133 are in the passage
     p = msg.locator(".nb-body p").first
     assert p.evaluate("e => getComputedStyle(e).direction") == "ltr"
     # the sources panel lists what the answer cites
