@@ -6,4 +6,5 @@ cd "$(dirname "$0")"
 scripts/setup.sh --dev
 export GRADIO_ANALYTICS_ENABLED=False HF_HUB_DISABLE_TELEMETRY=1
 .venv/bin/ruff check bot tests bench
+.venv/bin/mypy            # bot/, settings in pyproject.toml
 exec .venv/bin/python -m pytest -ra "$@"

@@ -11,7 +11,7 @@ A case file holds ``cases:``, a list of cases::
           - {type: cites, files: [004_d1b1a39153906bcc.txt]}
 
 The YAML is composed into nodes first, so a schema error is reported at the line of the
-offending value (``tests/regression/ask.yaml:14: case 'x': assert[1].value: ...``).
+offending value (``regression/ask.yaml:14: case 'x': assert[1].value: ...``).
 """
 
 from __future__ import annotations

@@ -170,10 +170,10 @@ def _case_html(c: CaseResult) -> str:
                 parts.append("</ul>")
         if r.outcomes:
             parts.append("<table><tr><th>assertion</th><th>result</th><th>message</th></tr>")
-            for o in r.outcomes:
+            for oc in r.outcomes:
                 parts.append(
-                    f'<tr><td>{_e(o.type)}</td><td class="{_e(o.status)}">{_e(o.status)}</td>'
-                    f'<td dir="auto">{_e(o.message)}</td></tr>'
+                    f'<tr><td>{_e(oc.type)}</td><td class="{_e(oc.status)}">{_e(oc.status)}</td>'
+                    f'<td dir="auto">{_e(oc.message)}</td></tr>'
                 )
             parts.append("</table>")
     parts.append("</details>")

@@ -82,8 +82,16 @@ def answer_language(question: str, requested: str | AnswerLanguage | None) -> st
     return detect_language(question) if req is AnswerLanguage.AUTO else req.value
 
 
+# A line of article text that looks like a passage header ("[3] (other.txt)"): an article
+# must not forge where the next passage starts or which file it comes from.
+_FORGED_HEADER = re.compile(r"^(\s*)\[(\d+)\](?=\s*\()", re.MULTILINE)
+
+
 def format_passages(hits: list[Hit]) -> str:
-    return "\n\n".join(f"[{i}] ({h.source})\n{h.text}" for i, h in enumerate(hits, 1))
+    return "\n\n".join(
+        f"[{i}] ({h.source})\n" + _FORGED_HEADER.sub(r"\1(\2)", h.text)
+        for i, h in enumerate(hits, 1)
+    )
 
 
 def stream_answer(

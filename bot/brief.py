@@ -29,7 +29,7 @@ from bot.errors import NewsbotError
 from bot.gateway import ChatGateway
 from bot.glossary import ACTOR_KINDS
 from bot.summarize import LEAD_BONUS, Bullet, Span, candidate_spans, check_bullets, rank
-from bot.translate import Progress, SentenceWriter
+from bot.translate import Progress, SentenceWriter, md_escape
 
 # A denial/contradiction cue in a sentence (normalised words, optional و/ف prefix).
 _CUES = re.compile(
@@ -315,7 +315,7 @@ def cite(b: Bullet) -> str:
 
 
 def _md(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", " ".join(text.split()))
+    return md_escape(text)
 
 
 def _nums(b: Bullet) -> list[str]:
@@ -408,12 +408,12 @@ def brief(
         topic=topic.strip(),
         model=settings.describe_model(),
         sources=[
-            (src, _title(text), dates[src].isoformat() if dates[src] else "")
+            (src, _title(text), d.isoformat() if (d := dates[src]) else "")
             for src, text in articles
         ],
         headline=dev_b[:2],
         developments=dev_b[2:],
-        timeline=[(w, b) for s, w in timeline if (b := ok_of(s))],
+        timeline=[(w, tb) for s, w in timeline if (tb := ok_of(s))],
         actors=actors,
         figures=[b for b in (ok_of(s) for s in figure_spans) if b],
         disagreements=[

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
 PARTS = 22
 # llama.cpp's repeat penalty: without it the model loops at low temperature.
-SAMPLING_EXTRA = {"repeat_penalty": 1.1, "top_k": 40}
+SAMPLING_EXTRA: dict[str, object] = {"repeat_penalty": 1.1, "top_k": 40}
 
 
 @dataclass(frozen=True)
@@ -126,15 +127,27 @@ def _is_server_process(pid: int) -> bool:
 
 def ensure_server(settings: Settings, wait_s: float = 300.0) -> Server:
     """Reuse the running bundled server or start one; wait until it answers."""
-    if server := running_server(settings):
+    if (server := running_server(settings)) and _alive(server.base_url):
         return server
     settings.model_dir.mkdir(parents=True, exist_ok=True)
     # One starter at a time: two commands launched together share one server.
     with (settings.model_dir / "server.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if server := running_server(settings):
+        if server := running_server(settings):  # maybe still loading: wait for it
+            _wait_alive(server.base_url, lambda: _is_server_process(server.pid), wait_s)
             return server
         return _start(settings, wait_s)
+
+
+def _wait_alive(base_url: str, running: Callable[[], bool], wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if _alive(base_url, timeout=1.0):
+            return
+        if not running():
+            raise BundledModelError("the bundled model server exited while starting")
+        time.sleep(0.5)
+    raise BundledModelError(f"the bundled model server did not start within {wait_s:.0f} s")
 
 
 def _start(settings: Settings, wait_s: float) -> Server:
@@ -178,19 +191,26 @@ def _start(settings: Settings, wait_s: float) -> Server:
             cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
     base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
+    # Recorded at once, not once it answers: whatever happens to this process while the
+    # model loads (Ctrl-C, a crash, a kill), `newsbot model stop` and the next command
+    # can see the server. A start that fails here takes it down again.
+    state = _state_file(settings)
+    tmp = state.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid}))
+    os.replace(tmp, state)
+    try:
+        _wait_alive(base_url, lambda: proc.poll() is None, wait_s)
+    except BaseException as exc:
+        proc.kill()
+        proc.wait(timeout=10)
+        state.unlink(missing_ok=True)
+        if isinstance(exc, BundledModelError) and proc.returncode not in (None, -9):
             tail = log_path.read_text(errors="replace")[-400:]
-            raise BundledModelError(f"the bundled model server exited: {tail.strip()}")
-        if _alive(base_url, timeout=1.0):
-            _state_file(settings).write_text(
-                json.dumps({"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid})
-            )
-            return Server(base_url, MODEL_ALIAS, proc.pid, started_here=True)
-        time.sleep(0.5)
-    proc.kill()
-    raise BundledModelError(f"the bundled model server did not start within {wait_s:.0f} s")
+            raise BundledModelError(
+                f"the bundled model server exited: {' '.join(tail.split())}"
+            ) from exc
+        raise
+    return Server(base_url, MODEL_ALIAS, proc.pid, started_here=True)
 
 
 def stop_server(settings: Settings) -> bool:

@@ -78,10 +78,30 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _split_long(text: str, a: int, b: int, max_tokens: int) -> list[tuple[int, int]]:
-    """Cut a sentence longer than the budget at word boundaries."""
+def _split_word(text: str, a: int, b: int, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut one over-long "word" (a URL, a run of letters with no space) into pieces of at
+    most ``max_tokens``: hostile or broken text must not become one huge chunk."""
     pieces: list[tuple[int, int]] = []
-    words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
+    while a < b:
+        n = min(b - a, max_tokens)  # a character is rarely under one token in Arabic
+        while n > 1 and count_tokens(text[a : a + n]) > max_tokens:
+            n = n * 3 // 4
+        pieces.append((a, a + n))
+        a += n
+    return pieces
+
+
+def _split_long(text: str, a: int, b: int, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut a sentence longer than the budget at word boundaries (and inside words that
+    are themselves over the budget)."""
+    pieces: list[tuple[int, int]] = []
+    words: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", text[a:b]):
+        ws, we = m.start() + a, m.end() + a
+        if we - ws > max_tokens and count_tokens(text[ws:we]) > max_tokens:
+            words.extend(_split_word(text, ws, we, max_tokens))
+        else:
+            words.append((ws, we))
     cur_start = words[0][0]
     cur_end = words[0][1]
     for ws, we in words[1:]:
@@ -94,8 +114,8 @@ def _split_long(text: str, a: int, b: int, max_tokens: int) -> list[tuple[int, i
 
 
 def chunk_text(text: str, max_tokens: int = 160, overlap_tokens: int = 40) -> list[Chunk]:
-    """Pack whole sentences into chunks of at most ``max_tokens`` (a lone over-long
-    word may exceed it), repeating trailing sentences worth up to ``overlap_tokens``."""
+    """Pack whole sentences into chunks of at most ``max_tokens``, repeating trailing
+    sentences worth up to ``overlap_tokens``; over-long sentences and words are cut."""
     if max_tokens <= 0 or overlap_tokens < 0 or overlap_tokens >= max_tokens:
         raise ValueError("need 0 <= overlap_tokens < max_tokens")
     units: list[tuple[int, int, int]] = []

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from bot.answer import Done, Retrieved, Token
 from bot.config import AnswerLanguage, Settings
-from bot.errors import NewsbotError
+from bot.errors import ConfigError, InputError, NewsbotError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Sourced answers from Arabic news reporting."
@@ -33,13 +33,30 @@ IndexOpt = Annotated[
 
 
 def _settings(index: Path | None, **overrides: object) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
+    values: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     if index is not None:
         values["index_dir"] = index
     try:
         return Settings(**values)
     except Exception as exc:  # pydantic's ValidationError: show it, no traceback
-        raise NewsbotError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(f"invalid configuration: {_one_line(exc)}") from exc
+
+
+def _existing_index(s: Settings) -> Settings:
+    """Searching an index that was never built is a mistyped --index, not "not covered"."""
+    if not (s.index_dir / "manifest.json").is_file():
+        raise InputError(
+            f"no index at {s.index_dir}: check --index, or build it with `newsbot ingest`"
+        )
+    return s
+
+
+def _one_line(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = [f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors()]
+        return "; ".join(parts)
+    return " ".join(str(exc).split())
 
 
 def _bot(settings: Settings):
@@ -103,7 +120,7 @@ def search_cmd(
 ) -> None:
     """Hybrid search over the index."""
     try:
-        bot = _bot(_settings(index))
+        bot = _bot(_existing_index(_settings(index)))
         if batch is not None:
             try:
                 lines = batch.read_text("utf-8").splitlines()
@@ -150,10 +167,12 @@ def search_cmd(
         out.print()
 
 
-def _print_answer(bot, question: str, lang: AnswerLanguage, as_json: bool) -> None:
+def _print_answer(
+    bot: Any, question: str, lang: AnswerLanguage, as_json: bool, history: list[Any]
+) -> None:
     answer = None
     streamed = False
-    for event in bot.stream(question, language=lang):
+    for event in bot.chat(question, history, language=lang):
         if isinstance(event, Retrieved) and not as_json:
             err.print(f"[dim]{len(event.hits)} passages retrieved[/dim]")
         elif isinstance(event, Token) and not as_json:
@@ -161,7 +180,9 @@ def _print_answer(bot, question: str, lang: AnswerLanguage, as_json: bool) -> No
             print(event.text, end="", flush=True)
         elif isinstance(event, Done):
             answer = event.answer
-    assert answer is not None
+    if answer is None:
+        raise NewsbotError("the answer ended without a result")
+    history.append((question, answer.answer))
     if as_json:
         print(json.dumps(answer.as_json(), ensure_ascii=False, indent=1))
         return
@@ -205,13 +226,17 @@ def ask_cmd(
     ] = False,
 ) -> None:
     """Answer a question from the articles, with citations."""
-    bot = _bot(_settings(index))
+    try:
+        bot = _bot(_existing_index(_settings(index)))
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
     q = " ".join(question or []).strip()
     try:
         if q:
-            _print_answer(bot, q, lang, as_json)
+            _print_answer(bot, q, lang, as_json, [])
             return
         out.print("Ask about the articles (English or Arabic). Empty line or Ctrl-D to quit.")
+        history: list[tuple[str, str]] = []  # follow-ups are condensed, as in the chat
         while True:
             try:
                 q = input("? ").strip()
@@ -220,7 +245,7 @@ def ask_cmd(
             if not q:
                 break
             try:
-                _print_answer(bot, q, lang, as_json)
+                _print_answer(bot, q, lang, as_json, history)
             except NewsbotError as exc:  # the session goes on after a model error
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
     except NewsbotError as exc:
@@ -236,12 +261,15 @@ def chat_cmd(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    allow_no_auth: Annotated[
+        bool, typer.Option(help="Serve a non-loopback --host with no login (not advised).")
+    ] = False,
 ) -> None:
     """Open the web chat (ingests the corpus folder first if the index is empty)."""
     from bot.ui import launch
 
     try:
-        launch(_settings(index), host=host, port=port)
+        launch(_settings(index), host=host, port=port, allow_no_auth=allow_no_auth)
     except NewsbotError as exc:
         raise _fail(exc) from exc
 
@@ -268,7 +296,7 @@ def setup_cmd(index: IndexOpt = None) -> None:
 def eval_cmd(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Case files or folders (default: tests/regression/)."),
+        typer.Argument(help="Case files or folders (default: regression/)."),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Chat model name at NEWSBOT_BASE_URL.")] = None,
     prompts: Annotated[
@@ -290,7 +318,7 @@ def eval_cmd(
         str | None, typer.Option("--compare", help="Compare with baseline NAME.")
     ] = None,
     baseline_dir: Annotated[
-        Path | None, typer.Option(help="Baselines folder (default: tests/regression/baselines/).")
+        Path | None, typer.Option(help="Baselines folder (default: regression/baselines/).")
     ] = None,
     record: Annotated[bool, typer.Option(help="Record model responses into cassettes.")] = False,
     missing_only: Annotated[
@@ -300,7 +328,7 @@ def eval_cmd(
         bool, typer.Option(help="Answer from recorded cassettes; no model is used.")
     ] = False,
     cassettes: Annotated[
-        Path | None, typer.Option(help="Cassette folder (default: tests/regression/cassettes/).")
+        Path | None, typer.Option(help="Cassette folder (default: regression/cassettes/).")
     ] = None,
     index: Annotated[
         Path | None,
@@ -564,7 +592,10 @@ def model_status() -> None:
     """Is a bundled model server running?"""
     from bot.bundled import running_server
 
-    server = running_server(_settings(None))
+    try:
+        server = running_server(_settings(None))
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
     out.print(f"running at {server.base_url} (pid {server.pid})" if server else "not running")
 
 
@@ -573,7 +604,10 @@ def model_stop() -> None:
     """Stop the bundled model server."""
     from bot.bundled import stop_server
 
-    out.print("stopped" if stop_server(_settings(None)) else "not running")
+    try:
+        out.print("stopped" if stop_server(_settings(None)) else "not running")
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
 
 
 def main() -> None:

@@ -11,8 +11,9 @@ import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,7 +21,36 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# A source checkout (./run.sh, editable installs) keeps its data beside the code; an
+# installed wheel carries a copy under bot/data/ (pyproject's package-dir mapping).
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "prompts").is_dir()
+
+
+def shipped(name: str) -> Path:
+    """A folder newsbot ships (prompts, seeds, regression): the checkout's, else the wheel's."""
+    return PROJECT_ROOT / name if IN_CHECKOUT else PACKAGE_DIR / "data" / name
+
+
+def redact_url(url: str | None) -> str:
+    """``url`` fit to show or log: any user name, password or query secrets removed."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an unparseable URL)"
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def data_home() -> Path:
+    """Where an installed newsbot keeps its index and corpus (never inside site-packages)."""
+    root = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(root) / "newsbot"
 
 
 class EmbeddingBackend(StrEnum):
@@ -64,9 +94,10 @@ class Settings(BaseSettings):
     embedding_model: str = "multilingual-e5-small"
     embedding_batch: int = Field(16, ge=1, le=512)
 
-    index_dir: Path = PROJECT_ROOT / "index"
-    corpus_dir: Path = PROJECT_ROOT / "seeds"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    index_dir: Path = PROJECT_ROOT / "index" if IN_CHECKOUT else data_home() / "index"
+    # Installed: a writable corpus folder, filled with the shipped seeds on first use.
+    corpus_dir: Path = shipped("seeds") if IN_CHECKOUT else data_home() / "corpus"
+    prompts_dir: Path = shipped("prompts")
     model_dir: Path = Path.home() / ".cache" / "newsbot"
 
     collection: str = "newsbot"
@@ -81,6 +112,9 @@ class Settings(BaseSettings):
     latent_floor_en: float = Field(9.5, ge=0)
     latent_floor_ar: float = Field(11.5, ge=0)
     answer_language: AnswerLanguage = AnswerLanguage.AUTO
+    # Inputs are bounded: a question goes whole into the prompt, so a 50,000-character one
+    # would cost minutes of prompt reading (and crowd out the passages).
+    max_question_chars: int = Field(2000, ge=10, le=100_000)
 
     # Bundled llama.cpp server.
     bundled_ctx: int = Field(4096, ge=512)
@@ -119,7 +153,7 @@ class Settings(BaseSettings):
     # record: every chat call is answered by the model and saved; replay: answered from the
     # cassette with no model server at all (bot/cassette.py).
     cassette_mode: CassetteMode = CassetteMode.OFF
-    cassette_dir: Path = PROJECT_ROOT / "tests" / "regression" / "cassettes"
+    cassette_dir: Path = shipped("regression") / "cassettes"
     # Model-graded assertions (`type: rubric`); skipped with a notice when unset.
     judge_base_url: str | None = None
     judge_model: str = ""
@@ -145,6 +179,15 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return Path(v).expanduser() if v is not None else None
+
+    @model_validator(mode="after")
+    def _chunking(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be below chunk_tokens "
+                f"({self.chunk_tokens})"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -173,7 +216,7 @@ class Settings(BaseSettings):
     def describe_model(self) -> str:
         if self.uses_bundled_model:
             return "bundled Qwen2.5-Coder-1.5B-Instruct (llama.cpp, local)"
-        return f"{self.chat_model or 'default'} at {self.base_url}"
+        return f"{self.chat_model or 'default'} at {redact_url(self.base_url)}"
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.config import EmbeddingBackend, Settings
+from bot.config import EmbeddingBackend, Settings, redact_url
 
 # (feature ids, weights); weights descending, as the sparse head returns them.
 SparseVector = tuple[np.ndarray, np.ndarray]
@@ -78,7 +78,7 @@ class RemoteEmbedder:
         from bot.gateway import EmbeddingGateway
 
         self._gateway = EmbeddingGateway(settings)
-        self.name = f"openai:{settings.embedding_model}@{settings.embedding_base_url}"
+        self.name = f"openai:{settings.embedding_model}@{redact_url(settings.embedding_base_url)}"
         # Requests it sends at once: the ingest hands it this many batches per wave.
         self.parallel = settings.embedding_concurrency
 

@@ -51,3 +51,11 @@ class EvalCaseError(NewsbotError):
 
 class TaskUnavailable(NewsbotError):
     """An evaluation case names a task whose pipeline is not built in this install."""
+
+
+class InputError(NewsbotError):
+    """A question, file or option from the user cannot be used as given."""
+
+
+class ModelReplyError(ModelUnavailable):
+    """The model server answered, but not with a complete, parseable reply."""

@@ -1,6 +1,6 @@
 """``newsbot eval``: a prompt regression suite over the real pipeline.
 
-Cases (YAML under ``tests/regression/``, schema in ``bot/_eval_cases.py``) name a task,
+Cases (YAML under ``regression/``, schema in ``bot/_eval_cases.py``) name a task,
 its input and assertions (``bot/_eval_assert.py``). ``Evaluator`` runs them in threads
 against the configured model, live, recording (``--record``) or replaying a cassette
 (``--replay``, no model at all; ``bot/cassette.py``); reports and baselines are in
@@ -26,7 +26,7 @@ from bot._eval_assert import Context, Judge, Outcome, Output, check, parse_verdi
 from bot._eval_cases import ASSERTION_TYPES, LoadedCase, Task, as_plain, load_cases
 from bot.cache import ResultCache
 from bot.cite import Citation
-from bot.config import PROJECT_ROOT, CassetteMode, Settings
+from bot.config import CassetteMode, Settings, shipped
 from bot.errors import CassetteMissing, NewsbotError, PromptError
 from bot.gateway import ChatGateway
 from bot.ingest import Article
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 RunStatus = Literal["pass", "fail", "error", "missing"]
-DEFAULT_CASES = PROJECT_ROOT / "tests" / "regression"
+DEFAULT_CASES = shipped("regression")
 
 
 # -- tasks -------------------------------------------------------------------------------
@@ -56,19 +56,10 @@ TaskRunner = Callable[[Newsbot, LoadedCase], Output]
 
 def run_ask(bot: Newsbot, lc: LoadedCase) -> Output:
     """A question, with earlier turns rewritten into a standalone query like the chat does."""
-    from bot.answer import Done
-    from bot.condense import condense
-
     inp = lc.case.input
     question = str(inp.question)
     turns = [(t.question, t.answer) for t in inp.history]
-    query = condense(question, turns, settings=bot.settings, gateway=bot.gateway)
-    answer = None
-    for event in bot.stream(question, language=inp.language, search_query=query):
-        if isinstance(event, Done):
-            answer = event.answer
-    if answer is None:
-        raise NewsbotError("the answer stream ended without an answer")
+    answer = bot.answer(question, turns, language=inp.language)
     return Output(
         text=answer.answer,
         language=answer.language,
@@ -323,7 +314,7 @@ class CaseResult:
         states = {r.status for r in self.runs}
         for s in ("missing", "error", "fail"):
             if s in states:
-                return s  # type: ignore[return-value]
+                return s
         return "pass"
 
     @property
@@ -443,7 +434,7 @@ def make_judge(settings: Settings) -> Judge | None:
     try:
         prompt = load_prompt(settings.prompts_dir, "judge")
     except PromptError:  # a --prompts folder under test need not carry the judge
-        prompt = load_prompt(PROJECT_ROOT / "prompts", "judge")
+        prompt = load_prompt(shipped("prompts"), "judge")
 
     def judge(question: str, answer: str, rubric: str) -> tuple[bool, str]:
         messages = prompt.render(question=question, answer=answer, rubric=rubric)

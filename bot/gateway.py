@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import numpy as np
 import openai
 
-from bot.config import Settings
-from bot.errors import ModelTimeout, ModelUnavailable
+from bot.config import Settings, redact_url
+from bot.errors import ModelReplyError, ModelTimeout, ModelUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,6 +65,8 @@ def _retrying(fn: Callable[[], T], *, retries: int, what: str, base_delay: float
             raise ModelUnavailable(
                 f"{what} refused the request (HTTP {exc.status_code}): {_brief(exc)}"
             ) from exc
+        except ValueError as exc:  # a 200 whose body is not JSON (the client parses it)
+            raise ModelReplyError(f"{what} sent a reply that is not valid JSON") from exc
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
@@ -74,9 +76,10 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
         return None
 
 
-def _brief(exc: openai.APIStatusError) -> str:
-    msg = exc.message if isinstance(exc.message, str) else str(exc)
-    return " ".join(msg.split())[:200]
+def _brief(exc: BaseException | str) -> str:
+    """A server's own error text, as one short line (it may hold markup or newlines)."""
+    msg = exc if isinstance(exc, str) else getattr(exc, "message", None) or str(exc)
+    return " ".join(str(msg).split())[:200]
 
 
 def _client(base_url: str, api_key: str | None, timeout: float) -> openai.OpenAI:
@@ -96,7 +99,7 @@ class ChatGateway:
         self.retries = settings.max_retries
         self._extra_ok = extra_ok
         self._client = _client(base_url, key, settings.request_timeout)
-        self._what = f"the model server at {base_url}"
+        self._what = f"the model server at {redact_url(base_url)}"
 
     def _kwargs(self, messages: list[Message], params: ChatParams, stream: bool) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -116,29 +119,42 @@ class ChatGateway:
         return kw
 
     def complete(self, messages: list[Message], params: ChatParams) -> str:
+        """The whole reply; one that is not a finished chat completion is a ModelReplyError."""
         resp = _retrying(
             lambda: self._client.chat.completions.create(**self._kwargs(messages, params, False)),
             retries=self.retries,
             what=self._what,
         )
-        return resp.choices[0].message.content or ""
+        choices = getattr(resp, "choices", None)  # an HTML page or garbage parses to a str
+        if not choices or getattr(choices[0], "message", None) is None:
+            raise ModelReplyError(f"{self._what} sent a reply that is not a chat completion")
+        _check_finish(choices[0].finish_reason, self._what)
+        return choices[0].message.content or ""
 
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         """Yield text deltas. Retries cover opening the stream; a stream that breaks
-        mid-way raises ModelUnavailable (re-sending would duplicate text)."""
+        mid-way, or ends without its finish marker, raises (re-sending would duplicate
+        text, and a cut-off answer must never pass as a finished one)."""
         stream = _retrying(
             lambda: self._client.chat.completions.create(**self._kwargs(messages, params, True)),
             retries=self.retries,
             what=self._what,
         )
+        finish: str | None = None
         try:
             for event in stream:
-                if event.choices and event.choices[0].delta.content:
-                    yield event.choices[0].delta.content
+                choices = getattr(event, "choices", None)
+                if choices is None:  # not a chat-completion chunk (garbage, an error body)
+                    raise ModelReplyError(f"{self._what} sent a reply that is not a chat stream")
+                if choices and choices[0].delta and choices[0].delta.content:
+                    yield choices[0].delta.content
+                if choices and choices[0].finish_reason:
+                    finish = choices[0].finish_reason
         except openai.APITimeoutError as exc:
             raise ModelTimeout(f"{self._what} stopped answering mid-way") from exc
-        except (openai.APIError, ValueError) as exc:
-            raise ModelUnavailable(f"{self._what} broke off the answer: {exc}") from exc
+        except (openai.APIError, ValueError, AttributeError) as exc:
+            raise ModelReplyError(f"{self._what} broke off the answer: {_brief(exc)}") from exc
+        _check_finish(finish, self._what)
 
     def health(self) -> str | None:
         """None when the server answers, else the reason."""
@@ -147,6 +163,13 @@ class ChatGateway:
             return None
         except ModelUnavailable as exc:
             return str(exc)
+
+
+def _check_finish(reason: str | None, what: str) -> None:
+    if reason is None:
+        raise ModelReplyError(f"{what} ended the answer before it was finished")
+    if reason == "length":
+        raise ModelReplyError(f"{what} cut the answer off at its length limit")
 
 
 class EmbeddingGateway:
@@ -170,7 +193,7 @@ class EmbeddingGateway:
         self.batch = settings.embedding_batch
         self.concurrency = settings.embedding_concurrency
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="newsbot-embed")
-        self._what = f"the embeddings server at {settings.embedding_base_url}"
+        self._what = f"the embeddings server at {redact_url(settings.embedding_base_url)}"
 
     def _request(self, part: list[str], input_type: str) -> list[list[float]]:
         resp = _retrying(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,15 +89,60 @@ def read_article(path: Path, source: str | None = None) -> Article:
     return Article(path.resolve(), source or path.name, text, hashlib.sha256(raw).hexdigest())
 
 
+def prepare_corpus(settings: Settings) -> None:
+    """An installed newsbot's default corpus folder starts as a copy of the shipped seeds
+    (a folder the chat may add uploads to, unlike site-packages)."""
+    from bot.config import IN_CHECKOUT, data_home, shipped
+
+    folder = settings.corpus_dir
+    if IN_CHECKOUT or folder != data_home() / "corpus" or folder.exists():
+        return
+    folder.mkdir(parents=True)
+    for f in sorted(shipped("seeds").iterdir()):
+        if f.is_file() and f.suffix.lower() in SUFFIXES:
+            shutil.copyfile(f, folder / f.name)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a source name shown and linked in citations, or None.
+
+    Control and format characters (newlines, U+202E right-to-left override...) would
+    break the article link or make a name read as another one."""
+    for ch in name:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"the file name holds the invisible character U+{ord(ch):04X}"
+    return None
+
+
+def _in_folder(f: Path, folder: Path) -> bool:
+    try:
+        f.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """Expand folders into (file, source name) pairs; report paths that can't be articles."""
+    """Expand folders into (file, source name) pairs; report paths that can't be articles.
+
+    A link inside a folder that leads out of it is refused: the corpus folder is what the
+    chat may show, and only what lies inside it."""
     found: list[tuple[Path, str]] = []
     bad: list[tuple[str, str]] = []
     for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
-                    found.append((f, f.relative_to(p).as_posix()))
+                if not (f.suffix.lower() in SUFFIXES and not f.name.startswith(".")):
+                    continue
+                name = f.relative_to(p).as_posix()
+                if not _in_folder(f, p):
+                    bad.append((name, "a link to a file outside the folder"))
+                elif not f.is_file():
+                    continue
+                elif (why := name_problem(name)) is not None:
+                    bad.append((name.encode("unicode_escape").decode("ascii"), why))
+                else:
+                    found.append((f, name))
         elif p.is_file():
             if p.suffix.lower() in SUFFIXES:
                 found.append((p, p.name))
@@ -112,8 +159,12 @@ class Manifest:
         self.data: dict[str, Any] = {"version": MANIFEST_VERSION, "files": {}}
         if path.exists():
             try:
-                self.data = json.loads(path.read_text("utf-8"))
+                data = json.loads(path.read_text("utf-8"))
             except (OSError, ValueError):
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("files", {}), dict):
+                self.data = data
+            else:
                 # A corrupt manifest only costs a re-embed: start over, never crash.
                 self.data = {"version": MANIFEST_VERSION, "files": {}, "corrupt": True}
 
@@ -192,11 +243,11 @@ def ingest(
     }
     todo: list[tuple[Article, bool]] = []
     for a in articles:
-        entry = manifest.files.get(str(a.path))
-        if entry and entry.get("sha256") == a.sha256 and not entry.get("pending"):
+        known = manifest.files.get(str(a.path))
+        if known and known.get("sha256") == a.sha256 and not known.get("pending"):
             report.unchanged.append(a.source)
         else:
-            todo.append((a, entry is not None and not entry.get("new")))
+            todo.append((a, known is not None and not known.get("new")))
 
     roots = [p.resolve() for p in paths]
     if prune:

@@ -28,8 +28,18 @@ CONTEXT_CHARS = 320  # shown around a cited passage, each side, within its parag
 _INLINE = re.compile(r"`([^`\n]+)`|\[(\d{1,3})\]|(\d(?:[\d.,:/٫٬%-]*\d)?%?)")
 
 
+# Characters markdown (and gradio's LaTeX delimiters) would read as syntax, as character
+# references: the browser shows them as they are, and the renderer never sees markup.
+# Line breaks of every kind become &#10;: a raw blank line (even "\r\r") would end the
+# HTML block and let the rest be read as markdown (a remote image, a live link).
+_MARKDOWN = {c: f"&#{ord(c)};" for c in "\\`*_[]()!#|~$"}
+_MARKDOWN.update({c: "&#10;" for c in "\r\n\v\f\x85\u2028\u2029"})
+_MARKDOWN_TABLE = str.maketrans(_MARKDOWN)
+
+
 def esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """``text`` as inert HTML text: escaped, and nothing in it markdown can act on."""
+    return html.escape(text, quote=True).translate(_MARKDOWN_TABLE)
 
 
 # -- inline text ------------------------------------------------------------------
@@ -100,8 +110,9 @@ def parse_cite_href(href: str) -> CiteRef | None:
 
 
 def cite_link(c: Citation) -> str:
+    # The href is built here from quoted parts: plain attribute escaping is enough.
     return (
-        f'<a class="nb-cite" dir="ltr" href="{esc(cite_href(c))}" '
+        f'<a class="nb-cite" dir="ltr" href="{html.escape(cite_href(c))}" '
         f'title="{esc(c.source)}">[{c.n}]</a>'
     )
 
@@ -172,8 +183,7 @@ def answer_message(answer: Answer) -> str:
     if total is not None and not answer.declined:
         first = answer.timings.get("first_token_s", total)
         notes.append(f"first token {first:.1f} s, total {total:.1f} s")
-    # Newlines as entities: a blank line would end gradio's markdown HTML block.
-    copy = esc(as_text(answer.answer, answer.citations)).replace("\n", "&#10;")
+    copy = esc(as_text(answer.answer, answer.citations))  # newlines as entities (esc)
     return (
         f'<div class="nb-msg {kind}"><div class="nb-body">{body}</div>{refs_html}'
         f'<div class="nb-meta" dir="ltr">{" · ".join(notes)} '

@@ -8,11 +8,13 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING
 
-from bot.answer import Answer, Event, ask, stream_answer
+from bot.answer import Answer, Done, Event, stream_answer
+from bot.condense import Turn, condense
 from bot.config import AnswerLanguage, CassetteMode, Settings
 from bot.embed import Embedder, get_embedder
+from bot.errors import InputError, ModelReplyError
 from bot.gateway import ChatGateway
-from bot.ingest import IngestReport, Progress, indexed_files, ingest
+from bot.ingest import IngestReport, Progress, indexed_files, ingest, prepare_corpus
 from bot.retrieve import Retriever, SearchResult
 from bot.store import Store
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # translate / summarize / brief: imported when used
 class Newsbot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        prepare_corpus(settings)
         self._gateway: ChatGateway | None = None
         self._started_model = False
         self._gateway_lock = Lock()
@@ -96,18 +99,51 @@ class Newsbot:
             "gateway": self.gateway,
         }
 
-    def stream(
+    def chat(
         self,
         question: str,
+        history: Sequence[Turn] = (),
         language: str | AnswerLanguage | None = None,
-        search_query: str | None = None,
     ) -> Iterator[Event]:
-        return stream_answer(
-            question, language=language, search_query=search_query, **self._kwargs()
-        )  # type: ignore[arg-type]
+        """One chat turn: the follow-up condensed into a standalone search query with the
+        earlier (question, answer) turns, then the answer's events, ending with ``Done``.
 
-    def ask(self, question: str, language: str | AnswerLanguage | None = None) -> Answer:
-        return ask(question, language=language, **self._kwargs())
+        Every front end asks through here, so a follow-up means the same everywhere.
+        """
+        q = self.check_question(question)
+        turns = [(str(t[0]), str(t[1])) for t in history]
+        query = condense(q, turns, settings=self.settings, gateway=self.gateway)
+        yield from stream_answer(
+            q,
+            language=language,
+            search_query=query,
+            **self._kwargs(),  # type: ignore[arg-type]
+        )
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        language: str | AnswerLanguage | None = None,
+    ) -> Answer:
+        """The whole checked answer of one chat turn (no streaming)."""
+        for event in self.chat(question, history, language):
+            if isinstance(event, Done):
+                return event.answer
+        raise ModelReplyError("the answer ended without a result")
+
+    def check_question(self, question: str) -> str:
+        """The question, stripped; an empty or over-long one is an input error."""
+        q = (question or "").strip()
+        if not q:
+            raise InputError("ask a question")
+        limit = self.settings.max_question_chars
+        if len(q) > limit:
+            raise InputError(
+                f"the question is {len(q):,} characters; the limit is {limit:,} "
+                "(NEWSBOT_MAX_QUESTION_CHARS)"
+            )
+        return q
 
     # -- translate / summarize / brief ------------------------------------------------------
     def translate(self, text: str, source: str, progress: Progress | None = None) -> Translation:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import chromadb
 import httpx
@@ -22,7 +21,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError, NotFoundError
 
-from bot.config import Settings
+from bot.config import Settings, redact_url
 from bot.errors import StoreError
 
 T = TypeVar("T")
@@ -35,14 +34,6 @@ class StoredChunk:
     meta: dict[str, Any]
 
 
-def _public_url(url: str) -> str:
-    """The server URL without any user:password part, fit for messages and the manifest."""
-    parts = urlsplit(url.rstrip("/"))
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 class Store:
     """One Chroma collection. ``embedding_function=None`` everywhere: Chroma's default
     would download an English-only model at the first ``add``."""
@@ -52,7 +43,7 @@ class Store:
         self.embedder_name = embedder_name
         self.remote = bool(settings.chroma_url)
         if self.remote:
-            url = _public_url(str(settings.chroma_url))
+            url = redact_url(str(settings.chroma_url).rstrip("/"))
             self.where = f"the Chroma server at {url}"
             # What the ingest manifest records: the store it describes.
             self.location = f"{url}#{settings.collection}"

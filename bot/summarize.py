@@ -22,7 +22,7 @@ from bot.checks import CheckReport, figures, support, ungrounded_numbers
 from bot.config import Settings
 from bot.embed import Embedder
 from bot.gateway import ChatGateway
-from bot.translate import Progress, SentenceWriter, sentence_units
+from bot.translate import Progress, SentenceWriter, md_escape, sentence_units
 
 # Picking weights. News puts the gist first: on EASC news (bench/summarize.py) ROUGE-2 went
 # .465 -> .521 -> .534 for a lead bonus of .05 -> .15 -> .3; .15 keeps centrality in charge.
@@ -80,7 +80,7 @@ class Summary:
         for b in self.bullets:
             where = ", ".join(f"s{c.index + 1}" for c in b.cites)
             flag = f" ⚠ {'; '.join(b.flags)}" if b.flags else ""
-            lines.append(f"- {b.text} [{self.source} {where}]{flag}")
+            lines.append(f"- {md_escape(b.text)} [{md_escape(self.source)} {where}]{flag}")
         lines += ["", f"_Model: {self.model}. Checks: {self.checks.line()}._"]
         if self.dropped:
             lines.append(f"_{len(self.dropped)} bullet(s) failed the checks and were dropped._")

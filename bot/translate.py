@@ -29,7 +29,7 @@ from bot.arabic import arabic_share
 from bot.cache import ResultCache, key
 from bot.checks import CheckReport, dropped_numbers, figures, polarity, ungrounded_numbers
 from bot.chunk import sentence_spans
-from bot.config import Settings
+from bot.config import Settings, redact_url
 from bot.embed import Embedder, get_embedder
 from bot.gateway import ChatGateway
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
@@ -107,8 +107,13 @@ class Translation:
         return "\n".join(lines) + "\n"
 
 
+def md_escape(text: str) -> str:
+    """Text as inert markdown on one line: HTML and markdown syntax shown, never run."""
+    return re.sub(r"([\\`*_\[\]<>#|!~$])", r"\\\1", " ".join(text.split()))
+
+
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return md_escape(text)
 
 
 _PREAMBLE = re.compile(
@@ -361,7 +366,7 @@ def model_id(settings: Settings) -> str:
         from bot.bundled import MODEL_SHA256
 
         return f"bundled:{MODEL_SHA256[:16]}"
-    return f"{settings.chat_model or 'default'}@{settings.base_url}"
+    return f"{settings.chat_model or 'default'}@{redact_url(settings.base_url)}"
 
 
 def glossary_path(settings: Settings) -> Path:

@@ -37,7 +37,7 @@ from starlette.routing import Mount
 from bot import render
 from bot.answer import Answer, Done, Retrieved, Token
 from bot.cite import as_text
-from bot.condense import Turn, condense
+from bot.condense import Turn
 from bot.config import AnswerLanguage, Settings
 from bot.errors import ConfigError, IngestError, ModelUnavailable, NewsbotError
 from bot.ingest import SUFFIXES, IngestReport, indexed_files, read_article
@@ -220,9 +220,8 @@ class ChatHandlers:
 
         partial = ""
         try:
-            query = condense(q, turns, settings=self.bot.settings, gateway=self.bot.gateway)
             answer: Answer | None = None
-            for event in self.bot.stream(q, language=_language(language), search_query=query):
+            for event in self.bot.chat(q, turns, language=_language(language)):
                 if isinstance(event, Retrieved):
                     show(render.pending_message(_retrieved_note(event)))
                 elif isinstance(event, Token):
@@ -324,13 +323,31 @@ def safe_name(name: str) -> str:
     return base or "article.txt"
 
 
+def uploaded_by_gradio(path: Path) -> bool:
+    """Is ``path`` a plain file that gradio received as an upload (in its upload folder)?"""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    try:
+        real = path.resolve(strict=True)
+    except OSError:
+        return False
+    return real.is_relative_to(folder) and real.is_file() and not path.is_symlink()
+
+
 def save_uploads(files: list[Path], corpus: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Copy valid uploads into the corpus folder (where they are served from)."""
+    """Copy valid uploads into the corpus folder (where they are served from).
+
+    Only files gradio itself received are taken: a client names the path of its upload,
+    and a path elsewhere on this server is refused, never read."""
     corpus.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     problems: list[tuple[str, str]] = []
     for f in files:
         name = safe_name(f.name)
+        if not uploaded_by_gradio(f):
+            problems.append((name, "not a file uploaded through this page"))
+            continue
         if Path(name).suffix.lower() not in SUFFIXES:
             problems.append((name, "not a .txt or .md file"))
             continue
@@ -359,14 +376,9 @@ def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
         """
         turns: list[Turn] = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) >= 2]
         try:
-            query = condense(question, turns, settings=bot.settings, gateway=bot.gateway)
-            answer = None
-            for event in bot.stream(question, language=_language(language), search_query=query):
-                if isinstance(event, Done):
-                    answer = event.answer
+            answer = bot.answer(question, turns, language=_language(language))
         except NewsbotError as exc:
             raise gr.Error(str(exc)) from exc
-        assert answer is not None
         return {
             **answer.as_json(),
             "search_query": answer.search_query,
@@ -562,7 +574,7 @@ def build_app(bot: Newsbot, model: ModelState | None = None) -> gr.Blocks:
         # answer slots, so the model server sees at most ui_concurrency requests.
         from bot.ui_tools import add_tool_tabs
 
-        add_tool_tabs(bot, {**answering, **private})
+        refresh_tools = add_tool_tabs(bot, {**answering, **private})
         # The bridge for citation clicks: present in the page, never shown.
         cite_href = gr.Textbox(visible="hidden", elem_id="nb-cite-href")
         cite_btn = gr.Button("source", visible="hidden", elem_id="nb-cite-btn")
@@ -590,9 +602,15 @@ def build_app(bot: Newsbot, model: ModelState | None = None) -> gr.Blocks:
             show_progress="hidden",
             **quick,
         )
-        add_btn.click(h.upload, upload, [ingest_report, status, upload], **ingesting, **private)
-        rescan_btn.click(h.rescan_folder, None, [ingest_report, status], **ingesting, **private)
+        tool_lists = refresh_tools.outputs  # type: ignore[attr-defined]
+        add_btn.click(
+            h.upload, upload, [ingest_report, status, upload], **ingesting, **private
+        ).then(refresh_tools, None, tool_lists, **quick)
+        rescan_btn.click(
+            h.rescan_folder, None, [ingest_report, status], **ingesting, **private
+        ).then(refresh_tools, None, tool_lists, **quick)
         demo.load(h.status, None, status, **quick)
+        demo.load(refresh_tools, None, tool_lists, **quick)
         gr.Timer(30).tick(h.status, None, status, show_progress="hidden", **quick)
         groups = {"ask": answering, "rescan": ingesting, "stats": {"concurrency_limit": None}}
         for fn, name in api_functions(bot):
@@ -679,14 +697,33 @@ def create_app(bot: Newsbot, host: str = "127.0.0.1", port: int = 7860) -> FastA
         pwa=False,
         enable_monitoring=False,
     )
+    # mount_gradio_app leaves has_launched False, and gradio then skips its own check that
+    # a FileData path sent by a client was really uploaded (processing_utils._check_allowed):
+    # any server path could be named. gradio sets it the same way when it swaps blocks.
+    demo.has_launched = True
     app.state.newsbot_model = model  # launch() warms the bundled model through it
     return app
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def check_bind(settings: Settings, host: str, allow_no_auth: bool = False) -> None:
+    """Refuse to serve other machines with no login, unless asked to in so many words."""
+    if host not in LOOPBACK and _auth(settings) is None and not allow_no_auth:
+        raise ConfigError(
+            f"--host {host} lets other machines reach the chat, and no login is set: set "
+            "NEWSBOT_UI_USERNAME and NEWSBOT_UI_PASSWORD, or pass --allow-no-auth"
+        )
+
+
+def launch(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, allow_no_auth: bool = False
+) -> None:
     """Serve the chat until Ctrl-C; ingest the corpus folder first if the index is empty."""
     import uvicorn
 
+    check_bind(settings, host, allow_no_auth)
     bot = Newsbot(settings)
     try:
         if bot.stats()["chunks"] == 0:
@@ -695,7 +732,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> Non
         app = create_app(bot, host, port)
         if settings.uses_bundled_model:
             app.state.newsbot_model.warm()
-        if host not in ("127.0.0.1", "localhost", "::1") and _auth(settings) is None:
+        if host not in LOOPBACK and _auth(settings) is None:
             print(f"warning: {host} is reachable from other machines and no login is set")
         print(f"Newsbot chat on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -143,8 +143,11 @@ class ToolHandlers:
         return path
 
 
-def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> None:
-    """Translate / Summarize / Brief tabs, inside the caller's ``gr.Blocks``."""
+def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> Callable[[], tuple[Any, ...]]:
+    """Translate / Summarize / Brief tabs, inside the caller's ``gr.Blocks``.
+
+    Returns ``refresh`` and leaves the article pickers in ``refresh.outputs``: the caller
+    runs it on page load and after every ingest, so the lists follow the corpus folder."""
     h = ToolHandlers(bot)
     names = sorted(h.articles())
     first = names[0] if names else None
@@ -185,3 +188,11 @@ def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> None:
             br_out = gr.HTML(elem_id="nb-br-out")
             br_dl = gr.File(label="Download (.md, .html)", file_count="multiple")
             br_btn.click(h.brief, [br_topic, br_files], [br_out, br_dl], **events)
+
+    def refresh() -> tuple[Any, ...]:
+        names = sorted(h.articles())
+        one = gr.update(choices=names, value=names[0] if names else None)
+        return one, one, gr.update(choices=names, value=names)
+
+    refresh.outputs = [tr_article, su_article, br_files]  # type: ignore[attr-defined]
+    return refresh

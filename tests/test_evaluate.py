@@ -877,7 +877,7 @@ def test_cli_exit_codes_baselines_and_reports(seed_index: Path, tmp_path: Path) 
 
 
 def test_shipped_suite_replays_without_regressions(seed_index: Path) -> None:
-    """CI: every shipped case, answered from tests/regression/cassettes with no model,
+    """CI: every shipped case, answered from regression/cassettes with no model,
     against the baseline recorded with them (``bundled``): the small model fails a few
     cases, and the baseline says which; a new failure or a missing cassette fails here."""
     cases = load_cases([DEFAULT_CASES])

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from bot.config import Settings
-from bot.errors import ModelTimeout, ModelUnavailable
+from bot.config import Settings, redact_url
+from bot.errors import ModelReplyError, ModelTimeout, ModelUnavailable
 from bot.gateway import ChatGateway, ChatParams
 from tests.support.openai_server import FakeOpenAI
 
@@ -83,3 +83,46 @@ def test_recovers_when_the_server_comes_back(fake_model: FakeOpenAI) -> None:
     fake_model.replies = ["back"]
     assert gw.health() is None
     assert gw.complete(MSG, ChatParams()) == "back"
+
+
+@pytest.mark.parametrize("mode", ["cut", "html", "garbage", "plain", "length"])
+def test_a_broken_stream_is_a_model_error_never_an_answer(
+    fake_model: FakeOpenAI, mode: str
+) -> None:
+    """A stream that stops without its finish marker, an HTML page or garbage with status
+    200, or a reply cut at the length limit is an error, never a (short or empty) answer."""
+    fake_model.replies = ["Three hundred farmers took part in the festival [1]."]
+    fake_model.break_next(mode)
+    got: list[str] = []
+    with pytest.raises(ModelReplyError) as err:
+        for delta in gateway(fake_model).stream(MSG, ChatParams()):
+            got.append(delta)
+    assert "\n" not in str(err.value)
+    if mode == "cut":
+        assert "".join(got) == "Three hundred farmers took"  # what came before the cut
+
+
+@pytest.mark.parametrize("mode", ["html", "garbage", "length"])
+def test_a_broken_whole_reply_is_a_model_error(fake_model: FakeOpenAI, mode: str) -> None:
+    fake_model.break_next(mode)
+    with pytest.raises(ModelReplyError):
+        gateway(fake_model).complete(MSG, ChatParams())
+
+
+def test_server_error_text_is_one_line(fake_model: FakeOpenAI) -> None:
+    fake_model.fail(400)
+    fake_model.fail_message = "bad\n\n![x](http://evil.example/x.png)\r\r[link](http://evil)"
+    with pytest.raises(ModelUnavailable) as err:
+        gateway(fake_model).complete(MSG, ChatParams())
+    assert "\n" not in str(err.value) and "\r" not in str(err.value)
+
+
+def test_credentials_in_urls_are_never_shown(fake_model: FakeOpenAI) -> None:
+    url = fake_model.base_url.replace("http://", "http://ann:hunter2@") + "?key=sk-q"
+    s = Settings(base_url=url, chat_model="m")
+    assert redact_url(url) == fake_model.base_url
+    assert "hunter2" not in s.describe_model() and "sk-q" not in s.describe_model()
+    fake_model.stop()
+    with pytest.raises(ModelUnavailable) as err:
+        ChatGateway(s, url, "m", extra_ok=False).complete(MSG, ChatParams())
+    assert "hunter2" not in str(err.value) and "ann" not in str(err.value)

@@ -236,8 +236,9 @@ def test_markers_link_to_their_passage_and_copy_keeps_sources() -> None:
     html = render.answer_message(_answer("Killed 46 [2], then [7].", [c]))
     assert html.count('class="nb-cite"') == 2  # in the text and in the source list
     assert f'href="article/{KIRKUK}?s=100&amp;e=180&amp;n=2#nb-quote"' in html
-    assert "[7]" in html and "n=7" not in html  # unknown markers stay plain text
-    assert f"Killed 46 [2], then [7].&#10;&#10;[2] {KIRKUK}" in html  # the copy text
+    assert "&#91;7&#93;" in html and "n=7" not in html  # unknown markers stay plain text
+    copy = f"Killed 46 &#91;2&#93;, then &#91;7&#93;.&#10;&#10;&#91;2&#93; {render.esc(KIRKUK)}"
+    assert copy in html  # the copy text, inert to markdown
     assert "\n" not in html  # one markdown HTML block: gradio passes it through as is
     ref = render.parse_cite_href(render.cite_href(c))
     assert ref == render.CiteRef(KIRKUK, 100, 180, 2)
@@ -345,7 +346,10 @@ def test_telemetry_is_off() -> None:
     assert os.environ["HF_HUB_DISABLE_TELEMETRY"] in ("1", "True")  # gradio writes "True"
 
 
-def test_uploads_are_checked_and_named_safely(tmp_path: Path) -> None:
+def test_uploads_are_checked_and_named_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "up"))  # gradio's upload folder
     assert ui.safe_name("../../etc/passwd") == "passwd"
     assert ui.safe_name(".hidden.txt") == "hidden.txt"
     assert ui.safe_name("خبر <1>.txt") == "خبر _1_.txt"
@@ -355,13 +359,18 @@ def test_uploads_are_checked_and_named_safely(tmp_path: Path) -> None:
     (up / "empty.txt").write_text("  ", "utf-8")
     (up / "doc.pdf").write_bytes(b"%PDF-1.4")
     (up / "bin.txt").write_bytes(b"\x00\x01")
-    files = sorted(up.iterdir())
+    outside = tmp_path / "secret.txt"  # a server file a client names as its "upload"
+    outside.write_text("كلمة السر", "utf-8")
+    (up / "link.txt").symlink_to(outside)
+    files = [*sorted(up.iterdir()), outside]
     saved, problems = ui.save_uploads(files, tmp_path / "corpus")
     assert saved == [tmp_path / "corpus" / "ok.md"]
     assert dict(problems) == {
         "bin.txt": "binary file (contains NUL bytes)",
         "doc.pdf": "not a .txt or .md file",
         "empty.txt": "empty file",
+        "link.txt": "not a file uploaded through this page",
+        "secret.txt": "not a file uploaded through this page",
     }
 
 

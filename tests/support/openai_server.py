@@ -6,6 +6,10 @@ the openai client and langchain are exercised unchanged. Tests script it:
 - ``replies``: texts returned in order (then ``responder`` decides);
 - ``responder(messages) -> str``: the default cites passage [1];
 - ``fail(status, times)``: the next ``times`` chat/embedding calls get ``status``;
+- ``break_next(mode, times)``: the next chat replies misbehave: ``cut`` (the stream stops
+  after 4 words, no finish marker), ``html`` (status 200 with an HTML page), ``garbage``
+  (status 200 with bytes that are not JSON), ``plain`` (a whole JSON completion where a
+  stream was asked for), ``length`` (finish_reason "length");
 - ``delay``: seconds to wait before answering (for timeouts and load);
 - ``requests``: every request body received;
 - ``stop()`` / ``start()``: take the server down and bring it back on the same port.
@@ -41,6 +45,8 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.embed = embed
         self._failures: list[int] = []
+        self._mischief: list[str] = []
+        self.fail_message = ""  # the injected error's text (default "injected <status>")
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -51,6 +57,15 @@ class FakeOpenAI:
     def fail(self, status: int, times: int = 1) -> None:
         with self._lock:
             self._failures.extend([status] * times)
+
+    def break_next(self, mode: str, times: int = 1) -> None:
+        assert mode in ("cut", "html", "garbage", "plain", "length"), mode
+        with self._lock:
+            self._mischief.extend([mode] * times)
+
+    def _next_mischief(self) -> str | None:
+        with self._lock:
+            return self._mischief.pop(0) if self._mischief else None
 
     def _next_failure(self) -> int | None:
         with self._lock:
@@ -97,7 +112,8 @@ class FakeOpenAI:
                 if server.delay:
                     time.sleep(server.delay)
                 if status is not None:
-                    self._send(status, {"error": {"message": f"injected {status}", "type": "test"}})
+                    message = server.fail_message or f"injected {status}"
+                    self._send(status, {"error": {"message": message, "type": "test"}})
                     return
                 if self.path == "/v1/chat/completions":
                     self._chat(body)
@@ -106,10 +122,25 @@ class FakeOpenAI:
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
+            def _raw(self, content_type: str, data: bytes) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def _chat(self, body: dict[str, Any]) -> None:
                 text = server._next_reply(body.get("messages", []))
                 model = body.get("model", "fake-model")
-                if not body.get("stream"):
+                mischief = server._next_mischief()
+                if mischief == "html":
+                    self._raw("text/html", b"<html><body><h1>Bad Gateway</h1></body></html>")
+                    return
+                if mischief == "garbage":
+                    self._raw("application/json", b"{\"choices\": [ {garbage")
+                    return
+                finish = "length" if mischief == "length" else "stop"
+                if not body.get("stream") or mischief == "plain":
                     self._send(
                         200,
                         {
@@ -120,7 +151,7 @@ class FakeOpenAI:
                             "choices": [
                                 {
                                     "index": 0,
-                                    "finish_reason": "stop",
+                                    "finish_reason": finish,
                                     "message": {"role": "assistant", "content": text},
                                 }
                             ],
@@ -138,6 +169,8 @@ class FakeOpenAI:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 words = text.split(" ")
+                if mischief == "cut":  # the server dies mid-answer: no finish, no [DONE]
+                    words = words[:4]
                 for i, w in enumerate(words):
                     delta = w if i == 0 else " " + w
                     self._event(
@@ -151,13 +184,17 @@ class FakeOpenAI:
                             ],
                         }
                     )
+                if mischief == "cut":
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self._event(
                     {
                         "id": "chatcmpl-test",
                         "object": "chat.completion.chunk",
                         "created": 0,
                         "model": model,
-                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
                     }
                 )
                 self.wfile.write(b"data: [DONE]\n\n")
