@@ -54,6 +54,7 @@ class Answer:
             "invalid_markers": self.invalid_markers,
             "repaired_markers": self.repaired_markers,
             "unsupported": self.unsupported,
+            "search_query": self.search_query,
             "timings": self.timings,
         }
 

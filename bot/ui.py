@@ -381,7 +381,6 @@ def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
             raise gr.Error(str(exc)) from exc
         return {
             **answer.as_json(),
-            "search_query": answer.search_query,
             "text": as_text(answer.answer, answer.citations),
         }
 

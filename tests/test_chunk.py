@@ -68,3 +68,14 @@ def test_bad_parameters_are_refused() -> None:
 def test_empty_text_has_no_chunks() -> None:
     assert chunk_text("", 100, 10) == []
     assert chunk_text("  \n ", 100, 10) == []
+
+
+def test_an_over_long_word_is_cut_too() -> None:
+    """A 60,000-character token in an article once became one 43,500-token chunk."""
+    word = "ب" * 60_000
+    text = f"خبر قصير. {word} ثم نهاية الخبر."
+    chunks = chunk_text(text, 160, 40)
+    assert max(c.tokens for c in chunks) <= 160
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+    covered = "".join(text[c.start : c.end] for c in chunks)
+    assert covered.count("ب") >= 60_000  # nothing of the word is lost

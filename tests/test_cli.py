@@ -127,3 +127,37 @@ def test_interactive_ask_survives_a_model_error(seed_index: Path, fake_model: Fa
 def test_bad_config_is_reported(seed_index: Path) -> None:
     r = run(["search", "x"], cli_env(seed_index, NEWSBOT_TOP_K="0"))
     assert r.returncode == 1 and "invalid configuration" in r.stderr
+
+
+def test_config_errors_are_one_line_for_every_command(seed_index: Path) -> None:
+    """These once printed tracebacks (settings read outside the try, a bad chunk pair)."""
+    cases = [
+        (["ask", "x"], {"NEWSBOT_TOP_K": "-1"}, "top_k"),
+        (["ingest"], {"NEWSBOT_CHUNK_TOKENS": "100", "NEWSBOT_CHUNK_OVERLAP": "150"}, "overlap"),
+        (["model", "status"], {"NEWSBOT_BUNDLED_CTX": "1"}, "bundled_ctx"),
+    ]
+    for args, extra, said in cases:
+        r = run(args, cli_env(seed_index, **extra))
+        assert r.returncode == 1, (args, r.stderr)
+        assert "Traceback" not in r.stderr and said in r.stderr, r.stderr
+        assert r.stderr.count("\n") == 1, r.stderr
+
+
+def test_a_mistyped_index_is_said_not_created(seed_index: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "indx"
+    for args in (["ask", "How many wounded?"], ["search", "Kirkuk"]):
+        r = run([*args, "--index", str(missing)], cli_env(seed_index))
+        assert r.returncode == 1 and f"no index at {missing}" in r.stderr, r.stderr
+    assert not missing.exists()
+
+
+def test_a_manifest_that_is_not_an_object_is_rebuilt(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("خبر قصير عن الموصل.\n", "utf-8")
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "manifest.json").write_text("[]", "utf-8")
+    env = cli_env(tmp_path)
+    r = run(["ingest"], env)
+    assert r.returncode == 0, r.stderr
+    assert "1 added" in r.stdout

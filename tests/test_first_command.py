@@ -45,10 +45,16 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 def _checkout_copy(dest: Path) -> Path:
     """What a clone of this working tree holds: tracked and unignored files."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         src = ROOT / rel
         if src.is_file():
@@ -111,7 +117,9 @@ def _wait_up(url: str, proc: subprocess.Popen[str], timeout: float = 180.0) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"newsbot chat exited:\n{proc.stdout.read() if proc.stdout else ''}")
+            raise AssertionError(
+                f"newsbot chat exited:\n{proc.stdout.read() if proc.stdout else ''}"
+            )
         try:
             if httpx.get(url, timeout=2.0).status_code == 200:
                 return
@@ -121,9 +129,7 @@ def _wait_up(url: str, proc: subprocess.Popen[str], timeout: float = 180.0) -> N
     raise AssertionError("newsbot chat did not start serving")
 
 
-def test_setup_then_chat_answers_in_both_languages(
-    runtime_clone: Path, model: FakeOpenAI
-) -> None:
+def test_setup_then_chat_answers_in_both_languages(runtime_clone: Path, model: FakeOpenAI) -> None:
     from gradio_client import Client
 
     tmp = runtime_clone.parent
@@ -139,7 +145,11 @@ def test_setup_then_chat_answers_in_both_languages(
     port = free_port()
     proc = subprocess.Popen(
         [newsbot, "chat", "--port", str(port)],
-        cwd=runtime_clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=runtime_clone,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -171,7 +181,9 @@ def test_pip_install_dot_works_outside_the_source_tree(
     newsbot = str(venv / "bin" / "newsbot")
     work = tmp_path / "elsewhere"
     work.mkdir()
-    site = _run([str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)"], work, env, 60)
+    site = _run(
+        [str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)"], work, env, 60
+    )
     assert str(runtime_clone) not in site and "site-packages" in site
     live = {**env, "NEWSBOT_BASE_URL": model.base_url, "NEWSBOT_CHAT_MODEL": "fake-model"}
     _run([newsbot, "setup"], work, live, timeout=900)
@@ -183,7 +195,11 @@ def test_pip_install_dot_works_outside_the_source_tree(
     # The shipped regression suite replays from the package's own cassettes, no model.
     replay = subprocess.run(
         [newsbot, "eval", "--replay", "--filter", "*kirkuk*", "--out", str(tmp_path / "r")],
-        cwd=work, env=env, capture_output=True, text=True, timeout=900,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert "cases x 1" in replay.stderr, replay.stderr[-2000:]
     assert (tmp_path / "r" / "results.json").is_file(), replay.stdout[-2000:]

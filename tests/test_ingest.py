@@ -149,3 +149,24 @@ def test_killed_ingest_leaves_no_duplicates_and_no_gaps(tmp_path: Path) -> None:
         indices = [c[0] for c in next(iter(layouts))]
         assert indices == list(range(len(indices))), "chunk indices are contiguous"
     assert bot.ingest().summary().startswith("Nothing changed")
+
+
+def test_links_out_of_the_corpus_and_odd_names_are_refused(tmp_path: Path) -> None:
+    """A symlink to a file outside the corpus folder was searchable (and survived deleting
+    the link); a U+202E or newline in a name made it read as another name, or 404."""
+    corpus = small_corpus(tmp_path)
+    outside = tmp_path / "private" / "secret.txt"
+    outside.parent.mkdir()
+    outside.write_text("كلمة السر السرية للخادم في الموصل.\n", "utf-8")
+    (corpus / "linked.txt").symlink_to(outside)
+    (corpus / "inside.txt").symlink_to(corpus / SMALL[0])  # a link that stays inside is fine
+    (corpus / "report\u202etxt.exe.md").write_text("خبر عن الموصل.\n", "utf-8")
+    (corpus / "two\nlines.txt").write_text("خبر عن الموصل.\n", "utf-8")
+    bot = Newsbot(make_settings(tmp_path))
+    report = bot.ingest()
+    reasons = dict(report.skipped)
+    assert reasons["linked.txt"] == "a link to a file outside the folder"
+    assert "U+202E" in reasons["report\\u202etxt.exe.md"]
+    assert "U+000A" in reasons["two\\nlines.txt"]
+    assert "inside.txt" in report.added
+    assert all("كلمة السر" not in h.text for h in bot.search("كلمة السر السرية").hits)

@@ -31,7 +31,7 @@ def live_bot(seed_index: Path) -> Iterator[Newsbot]:
 
 
 def test_english_question_answered_with_the_figure_and_its_file(live_bot: Newsbot) -> None:
-    a = live_bot.ask("How many people were wounded in the clashes in Kirkuk?")
+    a = live_bot.answer("How many people were wounded in the clashes in Kirkuk?")
     assert not a.declined, a.answer
     assert "133" in a.answer
     assert KIRKUK in {c.source for c in a.citations}
@@ -40,7 +40,7 @@ def test_english_question_answered_with_the_figure_and_its_file(live_bot: Newsbo
 
 
 def test_arabic_question_answered_in_arabic(live_bot: Newsbot) -> None:
-    a = live_bot.ask("كم عدد الجرحى في اشتباكات كركوك؟")
+    a = live_bot.answer("كم عدد الجرحى في اشتباكات كركوك؟")
     assert not a.declined, a.answer
     assert "133" in normalize(a.answer)
     assert KIRKUK in {c.source for c in a.citations}
@@ -52,7 +52,7 @@ def test_english_question_finds_and_cites_the_arabic_article(live_bot: Newsbot) 
     # Cross-lingual retrieval end to end: the English name reaches the Arabic passage and
     # the answer cites it. Whether the 1.5B model also names the forces (it tends to write
     # "the forces withdrew") is tracked by the regression suite (alnasr-withdrawal-en).
-    a = live_bot.ask("Which forces withdrew from the village of al-Nasr?")
+    a = live_bot.answer("Which forces withdrew from the village of al-Nasr?")
     assert not a.declined, a.answer
     assert "nasr" in a.answer.lower()
     cited = [c for c in a.citations if c.source == "000_16ebf7a5f9e97184.txt"]
@@ -60,5 +60,5 @@ def test_english_question_finds_and_cites_the_arabic_article(live_bot: Newsbot) 
 
 
 def test_off_topic_question_is_declined(live_bot: Newsbot) -> None:
-    a = live_bot.ask("What is the capital of Australia?")
+    a = live_bot.answer("What is the capital of Australia?")
     assert a.declined and not a.citations

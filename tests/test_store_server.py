@@ -64,7 +64,7 @@ def test_server_stopped_mid_session_then_restarted(
     server.stop()
     calls = {
         "search": lambda: bot.search(query),
-        "ask": lambda: bot.ask(query),
+        "ask": lambda: bot.answer(query),
         "stats": bot.stats,
         "ingest": bot.ingest,
     }
@@ -77,7 +77,7 @@ def test_server_stopped_mid_session_then_restarted(
 
     server.start()  # same bot, no restart
     assert bot.search(query, 2).hits[0].chunk_id == before.chunk_id
-    assert not bot.ask(query).declined
+    assert not bot.answer(query).declined
     assert bot.ingest().summary().startswith("Nothing changed")
     assert_store_matches_manifest(bot)
 
@@ -152,7 +152,7 @@ def test_ingest_and_chat_at_once_against_one_server(
         hits = bot.search(title(target), 4).hits
         assert hits[0].source == target.name
         assert len({h.chunk_id for h in hits}) == len(hits), "no duplicate hits"
-        answer = bot.ask(title(target))
+        answer = bot.answer(title(target))
         assert not answer.declined and answer.citations
         rounds += 1
         time.sleep(0.2)

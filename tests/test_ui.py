@@ -605,3 +605,155 @@ def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_p
     page.wait_for_function(
         "document.querySelector('#nb-ingest-report').innerText.includes('1 added')"
     )
+
+
+# -- attacks (each reproduces a probe that once worked) ----------------------------------
+
+
+def _queue_call(url: str, fn_index: int, trigger: int, data: list[Any]) -> list[dict[str, Any]]:
+    """A raw call on gradio's queue, as a hostile client would send it (no gradio_client)."""
+    import json
+
+    import httpx
+
+    session = f"attack{fn_index}{os.getpid()}"
+    body = {
+        "data": data,
+        "fn_index": fn_index,
+        "trigger_id": trigger,
+        "session_hash": session,
+        "event_data": None,
+    }
+    joined = httpx.post(f"{url}gradio_api/queue/join", json=body, timeout=10)
+    assert joined.status_code == 200, joined.text
+    events: list[dict[str, Any]] = []
+    with httpx.stream(
+        "GET", f"{url}gradio_api/queue/data", params={"session_hash": session}, timeout=60
+    ) as resp:
+        for line in resp.iter_lines():
+            if line.startswith("data:"):
+                events.append(json.loads(line[5:]))
+                if events[-1].get("msg") in ("process_completed", "close_stream"):
+                    break
+    return events
+
+
+def _dependency(url: str, elem_id: str) -> tuple[int, int]:
+    """(fn_index, trigger id) of the click event on the component with ``elem_id``."""
+    import httpx
+
+    config = httpx.get(f"{url}config", timeout=10).json()
+    ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+    target = ids[elem_id]
+    for dep in config["dependencies"]:
+        if [target, "click"] in [list(t) for t in dep["targets"]]:
+            return int(dep["id"]), target
+    raise AssertionError(f"no click event on #{elem_id}")
+
+
+def test_upload_event_cannot_copy_a_server_file(
+    chat: RunningChat, bot: Newsbot, settings: Settings, tmp_path: Path
+) -> None:
+    """The private upload event named a server path as its "upload": the file was copied
+    into the corpus, indexed and served (gradio skipped its own check when mounted)."""
+    from gradio.utils import get_upload_folder
+
+    secret = tmp_path / "server_secret.txt"
+    secret.write_text("كلمة السر السرية للخادم: zebra-42-quartz\n", "utf-8")
+    fn_index, trigger = _dependency(chat.url, "nb-add")
+    payload = {
+        "path": str(secret),
+        "orig_name": "server_secret.txt",
+        "meta": {"_type": "gradio.FileData"},
+    }
+    events = _queue_call(chat.url, fn_index, trigger, [[payload]])
+    done = events[-1]
+    assert done.get("msg") == "process_completed" and done.get("success") is False, events
+    assert not (settings.corpus_dir / "server_secret.txt").exists()
+    assert all("zebra-42-quartz" not in h.text for h in bot.search("كلمة السر للخادم").hits)
+    copies = [p for p in Path(get_upload_folder()).rglob("server_secret.txt")]
+    assert copies == [], "gradio copied the server file into its cache"
+
+
+@needs_browser
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        ("cut", "before it was finished"),
+        ("html", "not a chat stream|ended the answer"),
+        ("garbage", "not a chat stream|broke off|ended the answer"),
+        ("length", "length limit"),
+    ],
+)
+def test_a_broken_model_reply_is_an_error_not_an_answer(
+    page: Any, fake: FakeOpenAI, mode: str, said: str
+) -> None:
+    """A server dying after four tokens once gave "Three hundred farmers took [1]" as a
+    checked answer; garbage or an HTML page with status 200 once read as "not covered"."""
+    fake.break_next(mode)
+    msg = ask(page, EN_QUESTION)
+    assert "nb-error" in msg.get_attribute("class"), msg.inner_text()
+    assert re.search(said, msg.inner_text()), msg.inner_text()
+    assert "nb-answer" in ask(page, EN_QUESTION).get_attribute("class")  # and it recovers
+
+
+@needs_browser
+def test_model_and_server_text_never_becomes_markup(page: Any, fake: FakeOpenAI) -> None:
+    """A bare \\r\\r in an answer broke out of the copy block (a remote image loaded, a live
+    link); a server's error text kept its blank lines."""
+    evil = "![x](http://evil.example/x.png) [click](http://evil.example/) $x^2$"
+    fake.replies = [f"46 people were killed [1].\r\r{evil}\r\r<img src=http://evil.example/y>"]
+    msg = ask(page, EN_QUESTION)
+    assert "![x](http://evil.example/x.png)" in msg.inner_text()
+    fake.fail(400)
+    fake.fail_message = f"bad request\n\n{evil}\r\r"
+    try:
+        err = ask(page, EN_QUESTION)
+    finally:
+        fake.fail_message = ""
+    assert "[click](http://evil.example/)" in err.inner_text()
+    links = page.locator("#nb-chat a[href*='evil'], #nb-chat img, #nb-chat .katex")
+    assert links.count() == 0
+    # the page fixture also fails the test if anything was fetched from evil.example
+
+
+def test_an_over_long_question_is_refused_before_the_model(
+    chat: RunningChat, fake: FakeOpenAI, settings: Settings
+) -> None:
+    from gradio_client import Client
+
+    before = len(fake.chat_requests())
+    client = Client(chat.url, verbose=False)
+    with pytest.raises(Exception, match="limit is 2,000"):
+        client.predict("كركوك " * 10_000, "auto", None, api_name="/ask")
+    assert len(fake.chat_requests()) == before
+
+
+def test_tool_tabs_follow_the_corpus(chat: RunningChat, settings: Settings) -> None:
+    """The Translate/Summarize/Brief article lists were frozen at start-up: a page load
+    now lists what the corpus folder holds."""
+    import httpx
+
+    config = httpx.get(f"{chat.url}config", timeout=10).json()
+    ids = {c["props"].get("elem_id"): c["id"] for c in config["components"]}
+    dep = next(
+        d
+        for d in config["dependencies"]
+        if ids["nb-tr-article"] in d["outputs"] and any(t[1] == "load" for t in d["targets"])
+    )
+    late = settings.corpus_dir / "late_arrival.txt"
+    late.write_text("خبر جديد عن الموصل.\n", "utf-8")
+    try:
+        events = _queue_call(chat.url, int(dep["id"]), dep["targets"][0][0], [])
+    finally:
+        late.unlink()
+    translate_list = events[-1]["output"]["data"][0]
+    choices = [c[0] if isinstance(c, list) else c for c in translate_list["choices"]]
+    assert "late_arrival.txt" in choices and KIRKUK in choices
+
+
+def test_non_loopback_bind_without_login_is_refused(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="--allow-no-auth"):
+        ui.check_bind(settings, "0.0.0.0")
+    ui.check_bind(settings, "0.0.0.0", allow_no_auth=True)
+    ui.check_bind(settings, "127.0.0.1")
