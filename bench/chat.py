@@ -22,6 +22,7 @@ from typing import Any
 from bot.answer import Answer, Done, Token
 from bot.config import Settings
 from bot.errors import NewsbotError
+from bot.llm import describe_model
 from bot.service import Newsbot
 
 QUESTIONS = [
@@ -98,7 +99,7 @@ def main() -> None:
             t = time.perf_counter()
             gw = bot.gateway()
             print(
-                f"model: {settings.describe_model()} ({gw.model}), ready in "
+                f"model: {describe_model(settings)} ({gw.model}), ready in "
                 f"{time.perf_counter() - t:.1f} s"
             )
             rows = []

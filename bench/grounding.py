@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.checks import CheckReport  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.llm import describe_model  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
 
 
@@ -49,7 +50,7 @@ def main() -> None:
             rows.append(("briefing (5 seeds)", b.checks, time.perf_counter() - t0))
         finally:
             bot.close()
-    print(f"model: {settings.describe_model()}; support floor {settings.support_floor}")
+    print(f"model: {describe_model(settings)}; support floor {settings.support_floor}")
     print("| output | numbers grounded | statements supported | glossary names kept | s |")
     print("| --- | --- | --- | --- | --- |")
     for name, c, sec in rows:

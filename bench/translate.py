@@ -38,7 +38,7 @@ import sacrebleu  # noqa: E402
 
 from bot.checks import CheckReport  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.prompts import load_prompt  # noqa: E402
+from bot.llm import describe_model, load_prompt, sampling_extra  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
 from bot.translate import (  # noqa: E402
     SentenceWriter,
@@ -78,11 +78,7 @@ def main() -> None:
 def run(bot: Newsbot, settings: Settings, rows: list[dict], samples: int) -> None:
     plain = load_prompt(settings.prompts_dir, "translate_plain")
     gw = bot.gateway()
-    extra = None
-    if settings.uses_bundled_model:
-        from bot.bundled import SAMPLING_EXTRA
-
-        extra = SAMPLING_EXTRA
+    extra = sampling_extra(settings)
     one = settings.model_copy(update={"translate_candidates": 1})
     n = 3
     many = settings.model_copy(update={"translate_candidates": n})
@@ -119,7 +115,7 @@ def run(bot: Newsbot, settings: Settings, rows: list[dict], samples: int) -> Non
         )
     sec["c"] += sec["b"]  # (c) started from (b)'s cached first attempts
     refs = [[r["en"] for r in rows]]
-    print(f"NTREX ar->en, {len(rows)} rows; model: {settings.describe_model()}")
+    print(f"NTREX ar->en, {len(rows)} rows; model: {describe_model(settings)}")
     print("| system | chrF | BLEU | s/row | sentences flagged |")
     print("| --- | --- | --- | --- | --- |")
     for name, hyp, k in (
@@ -139,11 +135,7 @@ def seeds(bot: Newsbot, settings: Settings, limit: int) -> None:
     """(a) and (b) on seed sentences, judged by the pipeline's own checks."""
     plain = load_prompt(settings.prompts_dir, "translate_plain")
     gw = bot.gateway()
-    extra = None
-    if settings.uses_bundled_model:
-        from bot.bundled import SAMPLING_EXTRA
-
-        extra = SAMPLING_EXTRA
+    extra = sampling_extra(settings)
     writer = SentenceWriter(
         settings.model_copy(update={"translate_candidates": 1}), bot.gateway, "translate"
     )

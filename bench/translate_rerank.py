@@ -40,11 +40,10 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import sacrebleu  # noqa: E402
 
-from bot.bundled import SAMPLING_EXTRA, model_path  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.embed import Embedder, get_embedder  # noqa: E402
-from bot.gateway import Message  # noqa: E402
-from bot.prompts import load_prompt  # noqa: E402
+from bot.llm import Message, load_prompt  # noqa: E402
+from bot.llm.bundled import SAMPLING_EXTRA, model_path  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
 from bot.translate import SentenceWriter, clean_output, pick, translate_text  # noqa: E402
 

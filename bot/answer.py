@@ -19,9 +19,8 @@ from bot.checks import ungrounded_numbers
 from bot.cite import MARKER, Citation, attach_markers, resolve
 from bot.config import AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.gateway import ChatGateway
 from bot.glossary import Glossary, Term, load_glossary
-from bot.prompts import load_prompt
+from bot.llm import ChatGateway, load_prompt, sampling_extra
 from bot.retrieve import Hit, Retriever
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
@@ -154,7 +153,7 @@ def stream_answer(
         return
 
     gw = gateway()
-    extra = _bundled_extra() if settings.uses_bundled_model else None
+    extra = sampling_extra(settings)
     messages = prompt.render(
         lang=lang,
         passages=format_passages(result.hits),
@@ -211,10 +210,6 @@ def _names(text: str, glossary: Glossary) -> list[Term]:
     return [m.term for m in glossary.find(text)] + glossary.named_in_english(text)
 
 
-def _bundled_extra() -> dict[str, object]:
-    from bot.bundled import SAMPLING_EXTRA
-
-    return SAMPLING_EXTRA
 
 
 def ask(question: str, **kwargs: object) -> Answer:

@@ -26,8 +26,8 @@ from bot.checks import CheckReport, figures
 from bot.config import Settings
 from bot.embed import Embedder
 from bot.errors import NewsbotError
-from bot.gateway import ChatGateway
 from bot.glossary import ACTOR_KINDS
+from bot.llm import ChatGateway, describe_model
 from bot.summarize import LEAD_BONUS, Bullet, Span, candidate_spans, check_bullets, rank
 from bot.translate import Progress, SentenceWriter, md_escape
 
@@ -406,7 +406,7 @@ def brief(
     actors = _actors(articles, writer)
     return Briefing(
         topic=topic.strip(),
-        model=settings.describe_model(),
+        model=describe_model(settings),
         sources=[
             (src, _title(text), d.isoformat() if (d := dates[src]) else "")
             for src, text in articles

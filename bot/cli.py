@@ -15,6 +15,7 @@ from rich.markup import escape
 from bot.answer import Done, Retrieved, Token
 from bot.config import AnswerLanguage, Settings
 from bot.errors import ConfigError, InputError, NewsbotError
+from bot.llm import describe_model
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Sourced answers from Arabic news reporting."
@@ -280,7 +281,7 @@ def setup_cmd(index: IndexOpt = None) -> None:
     try:
         s = _settings(index)
         if s.uses_bundled_model:
-            from bot.bundled import assemble_model
+            from bot.llm import assemble_model
 
             out.print(f"bundled model: {assemble_model(s)}")
         report = _bot(s).ingest([s.corpus_dir])
@@ -371,7 +372,7 @@ def eval_cmd(
         folder = baseline_dir or DEFAULT_CASES / "baselines"
         baseline = report.load_baseline(folder, compare_to) if compare_to else None
         err.print(
-            f"{len(cases)} cases x {repeat}; model: {escape(s.describe_model())}; "
+            f"{len(cases)} cases x {repeat}; model: {escape(describe_model(s))}; "
             f"mode: {s.cassette_mode.value}"
         )
         with Progress(
@@ -590,7 +591,7 @@ def brief_cmd(
 @model_app.command("status")
 def model_status() -> None:
     """Is a bundled model server running?"""
-    from bot.bundled import running_server
+    from bot.llm import running_server
 
     try:
         server = running_server(_settings(None))
@@ -602,7 +603,7 @@ def model_status() -> None:
 @model_app.command("stop")
 def model_stop() -> None:
     """Stop the bundled model server."""
-    from bot.bundled import stop_server
+    from bot.llm import stop_server
 
     try:
         out.print("stopped" if stop_server(_settings(None)) else "not running")

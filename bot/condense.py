@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 
 from bot.arabic import detect_language
 from bot.config import Settings
-from bot.gateway import ChatGateway
-from bot.prompts import load_prompt
+from bot.llm import ChatGateway, load_prompt, sampling_extra
 
 Turn = tuple[str, str]  # (question, answer as plain text)
 
@@ -70,13 +69,5 @@ def condense(
     messages = prompt.render(
         lang=detect_language(question), history=format_history(recent), question=question.strip()
     )
-    raw = gateway().complete(messages, prompt.chat_params(_extra(settings)))
+    raw = gateway().complete(messages, prompt.chat_params(sampling_extra(settings)))
     return clean_query(raw, question, recent)
-
-
-def _extra(settings: Settings) -> dict[str, object] | None:
-    if not settings.uses_bundled_model:
-        return None
-    from bot.bundled import SAMPLING_EXTRA  # repeat penalty: the 1.5B model loops without it
-
-    return SAMPLING_EXTRA

@@ -213,11 +213,6 @@ class Settings(BaseSettings):
     def uses_bundled_model(self) -> bool:
         return not self.base_url
 
-    def describe_model(self) -> str:
-        if self.uses_bundled_model:
-            return "bundled Qwen2.5-Coder-1.5B-Instruct (llama.cpp, local)"
-        return f"{self.chat_model or 'default'} at {redact_url(self.base_url)}"
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

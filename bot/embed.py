@@ -75,7 +75,7 @@ class RemoteEmbedder:
     """Any OpenAI-compatible ``/v1/embeddings`` server, through the model gateway."""
 
     def __init__(self, settings: Settings) -> None:
-        from bot.gateway import EmbeddingGateway
+        from bot.llm import EmbeddingGateway
 
         self._gateway = EmbeddingGateway(settings)
         self.name = f"openai:{settings.embedding_model}@{redact_url(settings.embedding_base_url)}"

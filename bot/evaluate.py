@@ -3,7 +3,7 @@
 Cases (YAML under ``regression/``, schema in ``bot/_eval_cases.py``) name a task,
 its input and assertions (``bot/_eval_assert.py``). ``Evaluator`` runs them in threads
 against the configured model, live, recording (``--record``) or replaying a cassette
-(``--replay``, no model at all; ``bot/cassette.py``); reports and baselines are in
+(``--replay``, no model at all; ``bot/llm/cassettes.py``); reports and baselines are in
 ``bot/_eval_report.py``. Tasks are a registry: a task's runner turns a case into an
 ``Output`` the assertions read, so translate / summarize / brief plug in beside ``ask``.
 """
@@ -28,8 +28,8 @@ from bot.cache import ResultCache
 from bot.cite import Citation
 from bot.config import CassetteMode, Settings, shipped
 from bot.errors import CassetteMissing, NewsbotError, PromptError
-from bot.gateway import ChatGateway
 from bot.ingest import Article
+from bot.llm import ChatGateway, load_prompt, model_name, open_judge
 from bot.service import Newsbot
 from bot.summarize import Span
 from bot.translate import SentenceWriter
@@ -412,25 +412,9 @@ class SuiteResult:
 
 def make_judge(settings: Settings) -> Judge | None:
     """The rubric judge through the model gateway, or None when none is configured."""
-    if not (settings.judge_base_url and settings.judge_model):
+    gw = open_judge(settings)
+    if gw is None:
         return None
-    from bot.cassette import RecordingGateway, ReplayGateway, open_cassette
-    from bot.prompts import load_prompt
-
-    gw: ChatGateway
-    if settings.cassette_mode is CassetteMode.REPLAY:
-        gw = ReplayGateway(
-            settings.judge_model, open_cassette(settings.cassette_dir, settings.judge_model)
-        )
-    else:
-        judge_settings = settings.model_copy(update={"api_key": settings.judge_api_key})
-        gw = ChatGateway(
-            judge_settings, settings.judge_base_url, settings.judge_model, extra_ok=False
-        )
-        if settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
-            keep = settings.cassette_mode is CassetteMode.UPDATE
-            cassette = open_cassette(settings.cassette_dir, gw.model)
-            gw = RecordingGateway(gw, cassette, keep_recorded=keep)
     try:
         prompt = load_prompt(settings.prompts_dir, "judge")
     except PromptError:  # a --prompts folder under test need not carry the judge
@@ -471,9 +455,7 @@ class Evaluator:
 
     @property
     def model(self) -> str:
-        from bot.cassette import chat_model_name
-
-        return chat_model_name(self.settings)
+        return model_name(self.settings)
 
     def bot_for(self, lc: LoadedCase) -> Newsbot:
         # Only questions search an index; the other tasks read their files directly.
@@ -599,7 +581,7 @@ def evaluate(
     finally:
         ev.close()
     if prune_cassettes and settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
-        from bot.cassette import open_cassette
+        from bot.llm import open_cassette
 
         dropped = open_cassette(settings.cassette_dir, result.model).prune()
         if dropped:

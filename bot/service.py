@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -12,9 +13,9 @@ from bot.answer import Answer, Done, Event, stream_answer
 from bot.condense import Turn, condense
 from bot.config import AnswerLanguage, CassetteMode, Settings
 from bot.embed import Embedder, get_embedder
-from bot.errors import InputError, ModelReplyError
-from bot.gateway import ChatGateway
+from bot.errors import InputError, ModelReplyError, NewsbotError
 from bot.ingest import IngestReport, Progress, indexed_files, ingest, prepare_corpus
+from bot.llm import ChatGateway, open_chat, running_server
 from bot.retrieve import Retriever, SearchResult
 from bot.store import Store
 
@@ -31,6 +32,8 @@ class Newsbot:
         self._gateway: ChatGateway | None = None
         self._started_model = False
         self._gateway_lock = Lock()
+        self._warming = False
+        self._warm_error: str | None = None
         self._ingest_lock = Lock()
 
     @cached_property
@@ -49,26 +52,38 @@ class Newsbot:
         """The chat model, connected (and for the bundled model, started) on first use."""
         with self._gateway_lock:
             if self._gateway is None:
-                s = self.settings
-                if s.cassette_mode is CassetteMode.REPLAY:  # recorded answers, no server
-                    from bot.cassette import replay_gateway
-
-                    self._gateway = replay_gateway(s)
-                elif s.uses_bundled_model:
-                    from bot.bundled import ensure_server
-
-                    server = ensure_server(s)
-                    self._started_model = server.started_here
-                    self._gateway = ChatGateway(s, server.base_url, server.model, extra_ok=True)
-                else:
-                    self._gateway = ChatGateway(
-                        s, str(s.base_url), s.chat_model or "default", extra_ok=False
-                    )
-                if s.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
-                    from bot.cassette import recording_gateway
-
-                    self._gateway = recording_gateway(s, self._gateway)
+                conn = open_chat(self.settings)
+                self._started_model = conn.started_here
+                self._gateway = conn.gateway
             return self._gateway
+
+    def warm_model(self) -> None:
+        """Start the bundled model in the background so the first answer is not slow."""
+
+        def run() -> None:
+            try:
+                self.gateway()
+            except NewsbotError as exc:
+                self._warm_error = str(exc)
+            finally:
+                self._warming = False
+
+        self._warming = True
+        threading.Thread(target=run, name="newsbot-warm", daemon=True).start()
+
+    def model_status(self) -> tuple[str, bool]:
+        """(what to say about the chat model, whether it is usable), never starting it."""
+        s = self.settings
+        if s.uses_bundled_model and s.cassette_mode is not CassetteMode.REPLAY:
+            if running_server(s) is not None:
+                return "running", True
+            if self._warming:
+                return "starting…", True
+            if self._warm_error:
+                return self._warm_error, False
+            return "starts with the first question", True
+        problem = self.gateway().health()
+        return ("reachable", True) if problem is None else ("not reachable", False)
 
     def ingest(
         self,
@@ -211,6 +226,6 @@ class Newsbot:
     def close(self, stop_model: bool = True) -> None:
         """Stop the bundled model server if this process started it."""
         if stop_model and self._started_model:
-            from bot.bundled import stop_server
+            from bot.llm import stop_server
 
             stop_server(self.settings)

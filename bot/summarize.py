@@ -21,7 +21,7 @@ from bot.arabic import arabic_share
 from bot.checks import CheckReport, figures, support, ungrounded_numbers
 from bot.config import Settings
 from bot.embed import Embedder
-from bot.gateway import ChatGateway
+from bot.llm import ChatGateway, describe_model
 from bot.translate import Progress, SentenceWriter, md_escape, sentence_units
 
 # Picking weights. News puts the gist first: on EASC news (bench/summarize.py) ROUGE-2 went
@@ -208,4 +208,4 @@ def summarize_text(
         if progress:
             progress(n, len(picked), source)
     kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, source)
-    return Summary(source, "en", settings.describe_model(), kept, dropped, report)
+    return Summary(source, "en", describe_model(settings), kept, dropped, report)

@@ -29,11 +29,10 @@ from bot.arabic import arabic_share
 from bot.cache import ResultCache, key
 from bot.checks import CheckReport, dropped_numbers, figures, polarity, ungrounded_numbers
 from bot.chunk import sentence_spans
-from bot.config import Settings, redact_url
+from bot.config import Settings
 from bot.embed import Embedder, get_embedder
-from bot.gateway import ChatGateway
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
-from bot.prompts import Prompt, load_prompt
+from bot.llm import ChatGateway, Prompt, describe_model, load_prompt, model_id, sampling_extra
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 _CHRF = CHRF()
@@ -238,7 +237,7 @@ class SentenceWriter:
         return Written(text, base.names, flags, base.attempts + n - 1)
 
     def _extra(self) -> dict[str, object] | None:
-        return _bundled_extra() if self.settings.uses_bundled_model else None
+        return sampling_extra(self.settings)
 
     def problems(
         self, sentence: str, out: str, matches: list, prompt: Prompt | None = None
@@ -350,23 +349,8 @@ def pick(
     return ok[int(np.argmax(scores))]
 
 
-def _bundled_extra() -> dict[str, object]:
-    from bot.bundled import SAMPLING_EXTRA
-
-    return SAMPLING_EXTRA
 
 
-def describe_model(settings: Settings) -> str:
-    return settings.describe_model()
-
-
-def model_id(settings: Settings) -> str:
-    """What the cache keys on for the model, known without starting it."""
-    if settings.uses_bundled_model:
-        from bot.bundled import MODEL_SHA256
-
-        return f"bundled:{MODEL_SHA256[:16]}"
-    return f"{settings.chat_model or 'default'}@{redact_url(settings.base_url)}"
 
 
 def glossary_path(settings: Settings) -> Path:

@@ -41,6 +41,7 @@ from bot.condense import Turn
 from bot.config import AnswerLanguage, Settings
 from bot.errors import ConfigError, IngestError, ModelUnavailable, NewsbotError
 from bot.ingest import SUFFIXES, IngestReport, indexed_files, read_article
+from bot.llm import describe_model
 from bot.service import Newsbot
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class ModelState:
     def describe(self) -> tuple[str, bool]:
         s = self.bot.settings
         if s.uses_bundled_model:
-            from bot.bundled import running_server
+            from bot.llm import running_server
 
             if running_server(s) is not None:
                 return "running", True
@@ -139,7 +140,7 @@ def status_html(bot: Newsbot, model: ModelState) -> str:
     cls = "nb-ok" if ok else "nb-bad"
     return (
         '<div class="nb-status" dir="ltr">'
-        f'<span>Model: <b class="nb-model">{render.esc(bot.settings.describe_model())}</b> '
+        f'<span>Model: <b class="nb-model">{render.esc(describe_model(bot.settings))}</b> '
         f'<span class="{cls}">● {render.esc(state)}</span></span>'
         f'<span class="nb-index">Index: {index}</span></div>'
     )
@@ -399,7 +400,7 @@ def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
 
     def stats() -> dict:
         """The chat model and the index size."""
-        return {**bot.stats(), "model": bot.settings.describe_model()}
+        return {**bot.stats(), "model": describe_model(bot.settings)}
 
     def rescan() -> str:
         """Ingest the corpus folder again; only changed files are embedded."""

@@ -30,7 +30,6 @@ from bot._eval_report import (
     write_junit,
     write_reports,
 )
-from bot.cassette import Cassette, ReplayGateway, forget_cassettes, request_key
 from bot.cite import Citation
 from bot.config import CassetteMode, Settings
 from bot.embed import get_embedder
@@ -43,7 +42,8 @@ from bot.evaluate import (
     SuiteResult,
     evaluate,
 )
-from bot.gateway import ChatParams
+from bot.llm import ChatParams
+from bot.llm.cassettes import Cassette, ReplayGateway, forget_cassettes, request_key
 from bot.retrieve import Hit
 from tests.conftest import ROOT, make_settings
 from tests.support.openai_server import FakeOpenAI
@@ -643,8 +643,8 @@ def test_replay_gateway_answers_recorded_and_reports_missing(tmp_path: Path) -> 
 
 
 def test_recording_with_missing_only_resumes(fake_model: FakeOpenAI, tmp_path: Path) -> None:
-    from bot.cassette import RecordingGateway
-    from bot.gateway import ChatGateway
+    from bot.llm import ChatGateway
+    from bot.llm.cassettes import RecordingGateway
 
     inner = ChatGateway(Settings(max_retries=0), fake_model.base_url, "m", extra_ok=False)
     fake_model.replies = ["first", "second", "third"]

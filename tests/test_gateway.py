@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import Settings, redact_url
 from bot.errors import ModelReplyError, ModelTimeout, ModelUnavailable
-from bot.gateway import ChatGateway, ChatParams
+from bot.llm import ChatGateway, ChatParams, describe_model
 from tests.support.openai_server import FakeOpenAI
 
 MSG = [{"role": "user", "content": "hi"}]
@@ -121,7 +121,7 @@ def test_credentials_in_urls_are_never_shown(fake_model: FakeOpenAI) -> None:
     url = fake_model.base_url.replace("http://", "http://ann:hunter2@") + "?key=sk-q"
     s = Settings(base_url=url, chat_model="m")
     assert redact_url(url) == fake_model.base_url
-    assert "hunter2" not in s.describe_model() and "sk-q" not in s.describe_model()
+    assert "hunter2" not in describe_model(s) and "sk-q" not in describe_model(s)
     fake_model.stop()
     with pytest.raises(ModelUnavailable) as err:
         ChatGateway(s, url, "m", extra_ok=False).complete(MSG, ChatParams())

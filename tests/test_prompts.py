@@ -4,7 +4,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.errors import PromptError
-from bot.prompts import load_prompt
+from bot.llm import load_prompt
 
 PROMPTS = PROJECT_ROOT / "prompts"
 

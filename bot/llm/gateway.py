@@ -156,10 +156,11 @@ class ChatGateway:
             raise ModelReplyError(f"{self._what} broke off the answer: {_brief(exc)}") from exc
         _check_finish(finish, self._what)
 
-    def health(self) -> str | None:
-        """None when the server answers, else the reason."""
+    def health(self, timeout: float = 2.0) -> str | None:
+        """None when the server answers (within ``timeout``), else the reason."""
+        client = self._client.with_options(timeout=timeout)
         try:
-            _retrying(lambda: self._client.models.list(), retries=0, what=self._what)
+            _retrying(lambda: client.models.list(), retries=0, what=self._what)
             return None
         except ModelUnavailable as exc:
             return str(exc)

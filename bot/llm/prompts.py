@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.errors import PromptError
-from bot.gateway import ChatParams, Message
+from bot.llm.gateway import ChatParams, Message
 
 
 class Params(BaseModel):

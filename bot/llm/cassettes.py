@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.config import CassetteMode, Settings
 from bot.errors import CassetteMissing
-from bot.gateway import ChatGateway, ChatParams, Message
+from bot.llm.gateway import ChatGateway, ChatParams, Message
 
 FORMAT = 1
 
@@ -152,8 +152,8 @@ class RecordingGateway(ChatGateway):
         # Saved only once the stream ended: a broken stream is not a response.
         self.cassette.put(request_key(self.model, messages, params), messages, "".join(parts))
 
-    def health(self) -> str | None:
-        return self.inner.health()
+    def health(self, timeout: float = 2.0) -> str | None:
+        return self.inner.health(timeout)
 
 
 class ReplayGateway(ChatGateway):
@@ -184,22 +184,12 @@ class ReplayGateway(ChatGateway):
         # Word-sized deltas, like a server: consumers see a real stream.
         yield from re.findall(r"\s*\S+|\s+$", text) or [text]
 
-    def health(self) -> str | None:
+    def health(self, timeout: float = 2.0) -> str | None:
         return None if len(self.cassette) else f"cassette {self.cassette.path} is empty"
 
 
-def chat_model_name(settings: Settings) -> str:
-    """The model name a gateway for ``settings`` uses, known without starting anything."""
-    if settings.uses_bundled_model:
-        from bot.bundled import MODEL_ALIAS
-
-        return MODEL_ALIAS
-    return settings.chat_model or "default"
-
-
-def replay_gateway(settings: Settings, model: str | None = None) -> ReplayGateway:
-    name = model or chat_model_name(settings)
-    return ReplayGateway(name, open_cassette(settings.cassette_dir, name))
+def replay_gateway(settings: Settings, model: str) -> ReplayGateway:
+    return ReplayGateway(model, open_cassette(settings.cassette_dir, model))
 
 
 def recording_gateway(settings: Settings, inner: ChatGateway) -> RecordingGateway:
