@@ -36,7 +36,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import ui  # noqa: E402, F401  (sets gradio's telemetry switches first)
+from bot import web  # noqa: E402, F401  (sets gradio's telemetry switches first)
 from bot.config import Settings  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
 from tests.support.chat_server import start_chat  # noqa: E402

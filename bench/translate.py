@@ -40,14 +40,13 @@ from bot.checks import CheckReport  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.llm import describe_model, load_prompt, sampling_extra  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
-from bot.translate import (  # noqa: E402
+from bot.translate import count_checks, translate_text  # noqa: E402
+from bot.writer import (  # noqa: E402
     SentenceWriter,
     Written,
     clean_output,
-    count_checks,
     needs_translation,
     sentence_units,
-    translate_text,
 )
 
 DATA = ROOT / "bench" / "data" / "mt_ar_en.dev.jsonl"

@@ -45,7 +45,8 @@ from bot.embed import Embedder, get_embedder  # noqa: E402
 from bot.llm import Message, load_prompt  # noqa: E402
 from bot.llm.bundled import SAMPLING_EXTRA, model_path  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
-from bot.translate import SentenceWriter, clean_output, pick, translate_text  # noqa: E402
+from bot.translate import translate_text  # noqa: E402
+from bot.writer import SentenceWriter, clean_output, pick  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "mt_ar_en.dev.jsonl"
 

@@ -13,15 +13,15 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.arabic import detect_language
-from bot.checks import ungrounded_numbers
-from bot.cite import MARKER, Citation, attach_markers, resolve
+from bot.cite import Citation, attach_markers, resolve, unsupported
 from bot.config import AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.glossary import Glossary, Term, load_glossary
+from bot.glossary import load_glossary
 from bot.llm import ChatGateway, load_prompt, sampling_extra
-from bot.retrieve import Hit, Retriever
+from bot.retrieve import Hit, Retriever, SearchResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
 _DECLINE = re.compile(r"NOT\s*IN\s*(THE\s*)?SOURCES?|لا\s+(ت|ي)(تناول|ذكر|تضمن)", re.IGNORECASE)
@@ -94,6 +94,47 @@ def format_passages(hits: list[Hit]) -> str:
     )
 
 
+@dataclass
+class _Turn:
+    """One question on its way to an answer: what was searched, found, and when."""
+
+    question: str
+    lang: str
+    query: str
+    result: SearchResult
+    t0: float
+    retrieve_s: float
+
+    def done(
+        self,
+        text: str,
+        citations: list[Citation],
+        declined: bool,
+        model: str,
+        first: float | None,
+        **checks: Any,
+    ) -> Done:
+        total = time.perf_counter() - self.t0
+        timings = {
+            "retrieve_s": round(self.retrieve_s, 3),
+            "first_token_s": round(first if first is not None else total, 3),
+            "total_s": round(total, 3),
+        }
+        answer = Answer(
+            question=self.question,
+            language=self.lang,
+            answer=text,
+            citations=citations,
+            declined=declined,
+            model=model,
+            timings=timings,
+            hits=self.result.hits,
+            search_query=self.query,
+            **checks,
+        )
+        return Done(answer)
+
+
 def stream_answer(
     question: str,
     *,
@@ -110,50 +151,16 @@ def stream_answer(
     prompt = load_prompt(settings.prompts_dir, "answer")
     query = search_query or question
     result = retriever.search(query)
-    retrieve_s = time.perf_counter() - t0
+    turn = _Turn(question, lang, query, result, t0, time.perf_counter() - t0)
     yield Retrieved(result.hits, result.covered)
-
-    def finish(
-        text: str,
-        citations: list[Citation],
-        declined: bool,
-        model: str,
-        first: float | None,
-        invalid: int = 0,
-        repaired: int = 0,
-        unsupported: list[str] | None = None,
-    ) -> Done:
-        total = time.perf_counter() - t0
-        timings = {
-            "retrieve_s": round(retrieve_s, 3),
-            "first_token_s": round(first if first is not None else total, 3),
-            "total_s": round(total, 3),
-        }
-        return Done(
-            Answer(
-                question=question,
-                language=lang,
-                answer=text,
-                citations=citations,
-                declined=declined,
-                model=model,
-                timings=timings,
-                invalid_markers=invalid,
-                repaired_markers=repaired,
-                hits=result.hits,
-                search_query=query,
-                unsupported=unsupported or [],
-            )
-        )
 
     decline_text = prompt.strings.get(f"declined_{lang}", prompt.strings.get("declined_en", ""))
     if not result.covered or not result.hits:
         yield Token(decline_text)
-        yield finish(decline_text, [], True, "none (nothing relevant retrieved)", None)
+        yield turn.done(decline_text, [], True, "none (nothing relevant retrieved)", None)
         return
 
     gw = gateway()
-    extra = sampling_extra(settings)
     messages = prompt.render(
         lang=lang,
         passages=format_passages(result.hits),
@@ -162,7 +169,7 @@ def stream_answer(
     )
     parts: list[str] = []
     first: float | None = None
-    for delta in gw.stream(messages, prompt.chat_params(extra)):
+    for delta in gw.stream(messages, prompt.chat_params(sampling_extra(settings))):
         if first is None:
             first = time.perf_counter() - t0
         parts.append(delta)
@@ -170,51 +177,27 @@ def stream_answer(
     raw = "".join(parts).strip()
 
     if not raw or (_DECLINE.search(raw) and len(raw) < 80):
-        yield finish(decline_text, [], True, gw.model, first)
+        yield turn.done(decline_text, [], True, gw.model, first)
         return
-    raw = attach_markers(raw, result.hits, embedder)
-    resolved = resolve(raw, result.hits)
+    yield _checked(turn, raw, settings, embedder, gw.model, first)
+
+
+def _checked(
+    turn: _Turn, raw: str, settings: Settings, embedder: Embedder, model: str, first: float | None
+) -> Done:
+    """The model's text with its markers resolved to quotes and its claims checked."""
+    hits = turn.result.hits
+    resolved = resolve(attach_markers(raw, hits, embedder), hits)
     # What it cites, or (no citation at all) what it was given.
-    cited = [c.quote for c in resolved.citations] or [h.text for h in result.hits]
+    cited = [c.quote for c in resolved.citations] or [h.text for h in hits]
     glossary = load_glossary(settings.glossary_path)
-    yield finish(
+    return turn.done(
         resolved.text,
         resolved.citations,
         False,
-        gw.model,
+        model,
         first,
-        resolved.invalid_markers,
-        resolved.repaired_markers,
-        unsupported(resolved.text, cited, glossary, question),
+        invalid_markers=resolved.invalid_markers,
+        repaired_markers=resolved.repaired_markers,
+        unsupported=unsupported(resolved.text, cited, glossary, turn.question),
     )
-
-
-def unsupported(text: str, sources: list[str], glossary: Glossary, question: str = "") -> list[str]:
-    """Numbers and glossary names in ``text`` that none of ``sources`` holds.
-
-    Names are compared by their English form, so an English answer and an Arabic
-    passage (or two Arabic spellings of one name) agree. Names the question gives are the
-    user's own words, not the model's: restating them is not flagged (numbers are)."""
-    plain = MARKER.sub(" ", text)  # "[2]" is a citation, not a figure
-    out = [f"number {n}" for n in dict.fromkeys(ungrounded_numbers(plain, sources))]
-    held = {t.en for s in [*sources, question] for t in _names(s, glossary)}
-    out += [
-        f"name {en}"
-        for en in dict.fromkeys(t.en for t in _names(plain, glossary))
-        if en not in held
-    ]
-    return out
-
-
-def _names(text: str, glossary: Glossary) -> list[Term]:
-    return [m.term for m in glossary.find(text)] + glossary.named_in_english(text)
-
-
-
-
-def ask(question: str, **kwargs: object) -> Answer:
-    """The whole answer at once (no streaming)."""
-    for event in stream_answer(question, **kwargs):  # type: ignore[arg-type]
-        if isinstance(event, Done):
-            return event.answer
-    raise AssertionError("stream_answer ended without Done")

@@ -24,12 +24,13 @@ import numpy as np
 from bot.arabic import detect_language, normalize
 from bot.checks import CheckReport, figures
 from bot.config import Settings
+from bot.dates import When, article_date, when
 from bot.embed import Embedder
 from bot.errors import NewsbotError
 from bot.glossary import ACTOR_KINDS
 from bot.llm import ChatGateway, describe_model
 from bot.summarize import LEAD_BONUS, Bullet, Span, candidate_spans, check_bullets, rank
-from bot.translate import Progress, SentenceWriter, md_escape
+from bot.writer import Progress, SentenceWriter, md_escape
 
 # A denial/contradiction cue in a sentence (normalised words, optional و/ف prefix).
 _CUES = re.compile(
@@ -42,111 +43,6 @@ BODY_CSS = (
 )
 # Cosine a claim needs with a denial to be shown as the claim it contradicts.
 PAIR_FLOOR = 0.85
-
-_MONTHS = {
-    "يناير": 1,
-    "كانون الثاني": 1,
-    "فبراير": 2,
-    "شباط": 2,
-    "مارس": 3,
-    "اذار": 3,
-    "ابريل": 4,
-    "نيسان": 4,
-    "مايو": 5,
-    "ايار": 5,
-    "يونيو": 6,
-    "حزيران": 6,
-    "يوليو": 7,
-    "تموز": 7,
-    "اغسطس": 8,
-    "سبتمبر": 9,
-    "ايلول": 9,
-    "اكتوبر": 10,
-    "تشرين الاول": 10,
-    "نوفمبر": 11,
-    "تشرين الثاني": 11,
-    "ديسمبر": 12,
-    "كانون الاول": 12,
-}
-_EN_MONTHS = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
-_WEEKDAYS = {  # normalised Arabic -> Python weekday()
-    "الاثنين": 0,
-    "الثلاثاء": 1,
-    "الاربعاء": 2,
-    "الخميس": 3,
-    "الجمعه": 4,
-    "السبت": 5,
-    "الاحد": 6,
-}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-
-
-@dataclass(frozen=True)
-class When:
-    label: str
-    key: tuple[int, int, int]  # (year, month, day); 0 = unknown
-
-
-def article_date(text: str) -> dt.date | None:
-    """The article's own date, if it states one (2017/03/08 or "May 29, 2017")."""
-    m = re.search(r"(?<!\d)(20\d{2}|19\d{2})/(\d{1,2})/(\d{1,2})(?!\d)", normalize(text))
-    try:
-        if m:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        m = re.search(r"(" + "|".join(_EN_MONTHS) + r") (\d{1,2}), (\d{4})", text)
-        if m:
-            return dt.date(int(m[3]), _EN_MONTHS.index(m[1]) + 1, int(m[2]))
-    except ValueError:
-        return None
-    return None
-
-
-def when(sentence: str, dated: dt.date | None) -> When | None:
-    """The time a sentence states, as precisely as it (and its article's date) allows."""
-    t = normalize(sentence)
-    m = re.search(r"(?<!\d)(\d{1,2})\s+(" + _MONTH_RE + r")(?:\s+(?:عام\s+)?((?:19|20)\d{2}))?", t)
-    if m:
-        year = int(m[3]) if m[3] else (dated.year if dated else 0)
-        month = _MONTHS[m[2]]
-        return When(_label(year, month, int(m[1]), inferred=not m[3]), (year, month, int(m[1])))
-    m = re.search(r"(?<!\w)(?:في\s+|منذ\s+)?(?:شهر\s+)?(" + _MONTH_RE + r")(?!\w)", t)
-    if m:
-        month = _MONTHS[m[1]]
-        y = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", t)
-        year = int(y[1]) if y else (dated.year if dated else 0)
-        return When(_label(year, month, 0, inferred=not y), (year, month, 0))
-    y = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", t)
-    if y:
-        return When(y[1], (int(y[1]), 0, 0))
-    words = set(re.findall(r"\w+", t))
-    days_back: int | None = None
-    if "امس" in words:
-        days_back = 2 if re.search(r"اول\s+من\s+امس", t) else 1
-    else:
-        for name, wd in _WEEKDAYS.items():
-            if name in words and dated is not None:
-                days_back = (dated.weekday() - wd) % 7
-                break
-            if name in words:
-                return When(name_of_weekday(wd), (0, 0, 0))
-    if days_back is not None:
-        if dated is None:
-            return When("yesterday" if days_back == 1 else "a day before the report", (0, 0, 0))
-        d = dated - dt.timedelta(days=days_back)
-        return When(_label(d.year, d.month, d.day, inferred=True), (d.year, d.month, d.day))
-    return None
-
-
-def name_of_weekday(wd: int) -> str:
-    return dt.date(2024, 1, 1 + wd).strftime("%A")  # 2024-01-01 was a Monday
-
-
-def _label(year: int, month: int, day: int, inferred: bool) -> str:
-    parts = [str(day)] if day else []
-    parts.append(_EN_MONTHS[month - 1])
-    if year:
-        parts.append(f"{year}" + (" (from the article date)" if inferred else ""))
-    return " ".join(parts)
 
 
 @dataclass
@@ -342,6 +238,58 @@ def brief(
         raise NewsbotError("no articles to brief on")
     writer = writer or SentenceWriter(settings, gateway, "summarize")
     n_items = settings.brief_items
+    spans, prior, dates = _candidates(articles)
+    sub, subv, subp, query = _focus(spans, prior, topic, settings, embedder)
+
+    developments = [sub[i] for i in rank(subv, n_items, prior=subp, query=query)]
+    order = rank(subv, len(sub), prior=subp, query=query)  # everything, by importance
+    dated = [(sub[i], when(sub[i].text, dates[sub[i].source])) for i in order]
+    timeline = [(s, w) for s, w in dated if w is not None][:n_items]
+    timeline.sort(key=lambda sw: (sw[1].key[0] or 9999, sw[1].key[1], sw[1].key[2]))
+    figure_spans = [sub[i] for i in order if _is_figure(sub[i].text)][:n_items]
+    pairs = _disagreements(sub, subv)
+
+    # Write each distinct sentence once; every section reuses the checked statement.
+    needed = list(
+        dict.fromkeys(
+            [
+                *developments,
+                *(s for s, _ in timeline),
+                *figure_spans,
+                *(x for p in pairs for x in p),
+            ]
+        )
+    )
+    kept, dropped, report = _write(needed, writer, embedder, settings, progress)
+
+    def ok_of(s: Span) -> Bullet | None:
+        return next((b for b in kept if b.cites[0] == s), None)
+
+    dev_b = [b for b in (ok_of(s) for s in developments) if b]
+    return Briefing(
+        topic=topic.strip(),
+        model=describe_model(settings),
+        sources=[
+            (src, _title(text), d.isoformat() if (d := dates[src]) else "")
+            for src, text in articles
+        ],
+        headline=dev_b[:2],
+        developments=dev_b[2:],
+        timeline=[(w, tb) for s, w in timeline if (tb := ok_of(s))],
+        actors=_actors(articles, writer),
+        figures=[b for b in (ok_of(s) for s in figure_spans) if b],
+        disagreements=[
+            Disagreement(ca, cb) for a, b in pairs if (ca := ok_of(a)) and (cb := ok_of(b))
+        ],
+        dropped=dropped,
+        checks=report,
+    )
+
+
+def _candidates(
+    articles: Sequence[tuple[str, str]],
+) -> tuple[list[Span], list[float], dict[str, dt.date | None]]:
+    """Every article's candidate sentences, a lead prior for each, and article dates."""
     spans: list[Span] = []
     prior: list[float] = []
     dates: dict[str, dt.date | None] = {}
@@ -353,40 +301,35 @@ def brief(
             prior.append(LEAD_BONUS * (1 - j / max(1, len(own))))
     if not spans:
         raise NewsbotError("the articles have no Arabic sentences to brief on")
+    return spans, prior, dates
+
+
+def _focus(
+    spans: list[Span], prior: list[float], topic: str, settings: Settings, embedder: Embedder
+) -> tuple[list[Span], np.ndarray, list[float], np.ndarray | None]:
+    """The sentences (vectors, priors) the briefing draws on: all, or those on ``topic``."""
     vecs = embedder.embed_passages([s.text for s in spans])
     vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
-    query = None
-    keep = np.arange(len(spans))
-    if topic.strip():
-        query = embedder.embed_queries([topic.strip()])[0]
-        query = query / max(float(np.linalg.norm(query)), 1e-9)
-        rel = vecs @ query
-        arabic = detect_language(topic) == "ar"
-        floor = settings.relevance_floor_ar if arabic else settings.relevance_floor_en
-        keep = np.flatnonzero(rel >= floor)
-        if len(keep) == 0:
-            raise NewsbotError(f"no article sentence is about {topic!r}")
-    sub = [spans[i] for i in keep]
-    subv = vecs[keep]
-    subp = [prior[i] for i in keep]
+    if not topic.strip():
+        return spans, vecs, prior, None
+    query = embedder.embed_queries([topic.strip()])[0]
+    query = query / max(float(np.linalg.norm(query)), 1e-9)
+    arabic = detect_language(topic) == "ar"
+    floor = settings.relevance_floor_ar if arabic else settings.relevance_floor_en
+    keep = np.flatnonzero(vecs @ query >= floor)
+    if len(keep) == 0:
+        raise NewsbotError(f"no article sentence is about {topic!r}")
+    return [spans[i] for i in keep], vecs[keep], [prior[i] for i in keep], query
 
-    developments = [sub[i] for i in rank(subv, n_items, prior=subp, query=query)]
-    order = rank(subv, len(sub), prior=subp, query=query)  # everything, by importance
-    dated = [(sub[i], when(sub[i].text, dates[sub[i].source])) for i in order]
-    timeline = [(s, w) for s, w in dated if w is not None][:n_items]
-    timeline.sort(key=lambda sw: (sw[1].key[0] or 9999, sw[1].key[1], sw[1].key[2]))
-    figure_spans = [sub[i] for i in order if _is_figure(sub[i].text)][:n_items]
-    pairs = _disagreements(sub, subv)
 
-    # Write each distinct sentence once; every section reuses the checked statement.
-    needed: list[Span] = []
-    for s in [*developments, *(s for s, _ in timeline), *figure_spans]:
-        if s not in needed:
-            needed.append(s)
-    for a, b in pairs:
-        for s in (a, b):
-            if s not in needed:
-                needed.append(s)
+def _write(
+    needed: list[Span],
+    writer: SentenceWriter,
+    embedder: Embedder,
+    settings: Settings,
+    progress: Progress | None,
+) -> tuple[list[Bullet], list[Bullet], CheckReport]:
+    """One checked English statement per sentence: (kept, dropped, what the checks saw)."""
     report = CheckReport()
     drafts: list[Bullet] = []
     for n, s in enumerate(needed, 1):
@@ -398,30 +341,7 @@ def brief(
         if progress:
             progress(n, len(needed), f"{s.source} s{s.index + 1}")
     kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, "briefing")
-
-    def ok_of(s: Span) -> Bullet | None:
-        return next((b for b in kept if b.cites[0] == s), None)
-
-    dev_b = [b for b in (ok_of(s) for s in developments) if b]
-    actors = _actors(articles, writer)
-    return Briefing(
-        topic=topic.strip(),
-        model=describe_model(settings),
-        sources=[
-            (src, _title(text), d.isoformat() if (d := dates[src]) else "")
-            for src, text in articles
-        ],
-        headline=dev_b[:2],
-        developments=dev_b[2:],
-        timeline=[(w, tb) for s, w in timeline if (tb := ok_of(s))],
-        actors=actors,
-        figures=[b for b in (ok_of(s) for s in figure_spans) if b],
-        disagreements=[
-            Disagreement(ca, cb) for a, b in pairs if (ca := ok_of(a)) and (cb := ok_of(b))
-        ],
-        dropped=dropped,
-        checks=report,
-    )
+    return kept, dropped, report
 
 
 def _title(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,17 @@ class ResultCache:
                 os.fsync(fh.fileno())
             self._data[k] = value
             self._mtime = self.path.stat().st_mtime_ns
+
+
+class NoCache(ResultCache):
+    """Remembers nothing: every sentence goes to the gateway (an evaluation records or
+    replays each model call; the on-disk cache would hide both)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(tempfile.gettempdir()), "unused")
+
+    def get(self, k: str) -> Any | None:
+        return None
+
+    def put(self, k: str, value: Any) -> None:
+        return None

@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from bot.arabic import numbers
+from bot.checks import ungrounded_numbers
 from bot.embed import Embedder
+from bot.glossary import Glossary, Term
 from bot.retrieve import Hit
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -145,3 +147,27 @@ def as_text(answer: str, citations: Sequence[Citation]) -> str:
     lines = [answer, ""] if citations else [answer]
     lines += [f"[{c.n}] {c.source}" for c in sorted(citations, key=lambda c: c.n)]
     return "\n".join(lines)
+
+
+# -- the answer's own check ----------------------------------------------------------------
+
+
+def unsupported(text: str, sources: list[str], glossary: Glossary, question: str = "") -> list[str]:
+    """Numbers and glossary names in ``text`` that none of ``sources`` holds.
+
+    Names are compared by their English form, so an English answer and an Arabic
+    passage (or two Arabic spellings of one name) agree. Names the question gives are the
+    user's own words, not the model's: restating them is not flagged (numbers are)."""
+    plain = MARKER.sub(" ", text)  # "[2]" is a citation, not a figure
+    out = [f"number {n}" for n in dict.fromkeys(ungrounded_numbers(plain, sources))]
+    held = {t.en for s in [*sources, question] for t in _names(s, glossary)}
+    out += [
+        f"name {en}"
+        for en in dict.fromkeys(t.en for t in _names(plain, glossary))
+        if en not in held
+    ]
+    return out
+
+
+def _names(text: str, glossary: Glossary) -> list[Term]:
+    return [m.term for m in glossary.find(text)] + glossary.named_in_english(text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +14,6 @@ from rich.markup import escape
 from bot.answer import Done, Retrieved, Token
 from bot.config import AnswerLanguage, Settings
 from bot.errors import ConfigError, InputError, NewsbotError
-from bot.llm import describe_model
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Sourced answers from Arabic news reporting."
@@ -88,8 +86,7 @@ def ingest_cmd(
         s = _settings(index)
         bot = _bot(s)
         if rebuild:
-            bot.store.reset()
-            (s.index_dir / "manifest.json").unlink(missing_ok=True)
+            bot.reset_index()
         bar: tqdm | None = None
 
         def progress(done: int, total: int, label: str) -> None:
@@ -267,7 +264,7 @@ def chat_cmd(
     ] = False,
 ) -> None:
     """Open the web chat (ingests the corpus folder first if the index is empty)."""
-    from bot.ui import launch
+    from bot.web import launch
 
     try:
         launch(_settings(index), host=host, port=port, allow_no_auth=allow_no_auth)
@@ -288,304 +285,6 @@ def setup_cmd(index: IndexOpt = None) -> None:
     except NewsbotError as exc:
         raise _fail(exc) from exc
     out.print(report.summary())
-
-
-# -- eval (bot/evaluate.py) ----------------------------------------------------------------
-
-
-@app.command("eval")
-def eval_cmd(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Case files or folders (default: regression/)."),
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Chat model name at NEWSBOT_BASE_URL.")] = None,
-    prompts: Annotated[
-        Path | None, typer.Option(help="Prompt folder to evaluate (default: prompts/).")
-    ] = None,
-    only: Annotated[
-        list[str] | None, typer.Option("--filter", help="Case id or glob (repeatable).")
-    ] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, help="Cases at once.")] = 1,
-    repeat: Annotated[int, typer.Option(min=1, help="Runs per case.")] = 1,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Results folder (default: eval-results/<timestamp>/)."),
-    ] = None,
-    save_baseline: Annotated[
-        str | None, typer.Option(help="Save this run as baseline NAME.")
-    ] = None,
-    compare_to: Annotated[
-        str | None, typer.Option("--compare", help="Compare with baseline NAME.")
-    ] = None,
-    baseline_dir: Annotated[
-        Path | None, typer.Option(help="Baselines folder (default: regression/baselines/).")
-    ] = None,
-    record: Annotated[bool, typer.Option(help="Record model responses into cassettes.")] = False,
-    missing_only: Annotated[
-        bool, typer.Option(help="With --record: record only what the cassettes lack.")
-    ] = False,
-    replay: Annotated[
-        bool, typer.Option(help="Answer from recorded cassettes; no model is used.")
-    ] = False,
-    cassettes: Annotated[
-        Path | None, typer.Option(help="Cassette folder (default: regression/cassettes/).")
-    ] = None,
-    index: Annotated[
-        Path | None,
-        typer.Option(
-            "--index",
-            help="Answer from this index as it is (default: eval-results/.index, "
-            "kept in line with the corpus folder).",
-        ),
-    ] = None,
-) -> None:
-    """Run the prompt regression suite; exit 1 on a failure, or a regression with --compare."""
-    from datetime import datetime
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from bot import _eval_report as report
-    from bot.config import CassetteMode
-    from bot.evaluate import DEFAULT_CASES, evaluate, load_cases
-
-    try:
-        if record and replay:
-            raise NewsbotError("--record and --replay exclude each other")
-        if missing_only and not record:
-            raise NewsbotError("--missing-only goes with --record")
-        mode = CassetteMode.RECORD if record else CassetteMode.REPLAY if replay else None
-        if record and missing_only:
-            mode = CassetteMode.UPDATE
-        s = _settings(
-            index or Path("eval-results") / ".index",
-            chat_model=model,
-            prompts_dir=prompts,
-            cassette_mode=mode,
-            cassette_dir=cassettes,
-        )
-        if model and s.uses_bundled_model and not replay:
-            raise NewsbotError("--model names a model at NEWSBOT_BASE_URL; none is set")
-        cases = load_cases(list(paths or [DEFAULT_CASES]), only)
-        if not cases:
-            raise NewsbotError("no case matches" + (f" --filter {' '.join(only)}" if only else ""))
-        folder = baseline_dir or DEFAULT_CASES / "baselines"
-        baseline = report.load_baseline(folder, compare_to) if compare_to else None
-        err.print(
-            f"{len(cases)} cases x {repeat}; model: {escape(describe_model(s))}; "
-            f"mode: {s.cassette_mode.value}"
-        )
-        with Progress(
-            "{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as bar:
-            task = bar.add_task("evaluating", total=len(cases) * repeat)
-            result = evaluate(
-                cases,
-                s,
-                jobs=jobs,
-                repeat=repeat,
-                ingest_corpus=index is None,
-                prune_cassettes=record and not only and not paths,
-                on_done=lambda c, r: bar.advance(task),
-            )
-        report.print_table(result, out)
-        cmp = report.compare(result, baseline) if baseline is not None else None
-        if cmp is not None:
-            report.print_comparison(cmp, out)
-        target = out_dir or Path("eval-results") / datetime.now().strftime("%Y%m%d-%H%M%S")
-        written = report.write_reports(result, target, cmp)
-        out.print(
-            f"results: {escape(str(written['json'].parent))}/ (results.json, junit.xml, "
-            "report.html)"
-        )
-        if save_baseline:
-            where = report.save_baseline(result, folder, save_baseline)
-            out.print(f"baseline saved: {escape(str(where))}")
-    except NewsbotError as exc:
-        for line in getattr(exc, "problems", [str(exc)])[1:]:
-            err.print(f"[red]error:[/red] {escape(line)}")
-        if len(getattr(exc, "problems", [])) > 1:
-            exc = NewsbotError(exc.problems[0])  # type: ignore[attr-defined]
-        raise _fail(exc) from exc
-    if not (cmp.ok if cmp is not None else result.ok):
-        raise typer.Exit(1)
-
-
-# -- end eval ------------------------------------------------------------------------------
-
-
-# -- translate / summarize / brief ---------------------------------------------------------
-
-OutOpt = Annotated[
-    Path | None,
-    typer.Option("--out", "-o", help="Write here; the suffix picks the format (.md, .json)."),
-]
-
-
-def _read(file: Path) -> tuple[str, str]:
-    from bot.ingest import read_article
-
-    art = read_article(file)  # IngestError (a NewsbotError) says why it is not an article
-    return art.source, art.text
-
-
-def _bar(unit: str) -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
-    from tqdm import tqdm
-
-    state: dict[str, tqdm] = {}
-
-    def progress(done: int, total: int, label: str) -> None:
-        bar = state.get("bar")
-        if bar is None or bar.total != total:
-            if bar is not None:
-                bar.close()
-            bar = state["bar"] = tqdm(total=total, unit=unit, file=sys.stderr)
-        bar.set_description_str(label[:40], refresh=False)
-        bar.update(done - bar.n)
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].close()
-
-    return progress, close
-
-
-def _emit(result: Any, out_file: Path | None, as_json: bool, html_ok: bool = False) -> None:
-    fmt = out_file.suffix.lower() if out_file else (".json" if as_json else ".md")
-    if fmt == ".json":
-        text = json.dumps(result.as_json(), ensure_ascii=False, indent=1)
-    elif fmt in (".html", ".htm") and html_ok:
-        text = result.html()
-    elif fmt in (".md", ".markdown", ".txt"):
-        text = result.markdown()
-    else:
-        kinds = ".md, .json" + (", .html" if html_ok else "")
-        raise NewsbotError(f"--out must end in {kinds}, not {fmt or '(no suffix)'}")
-    if out_file is None:
-        print(text)
-        return
-    try:
-        out_file.write_text(text, "utf-8")
-    except OSError as exc:
-        raise NewsbotError(f"cannot write {out_file}: {exc.strerror or exc}") from exc
-    err.print(f"wrote {escape(str(out_file))}")
-
-
-def _long_run(bot: Any, unit: str, work: Callable[[Any], Any], keep_model: bool) -> Any:
-    """Run ``work(progress)`` with a progress bar; Ctrl-C keeps what is done (cached)."""
-    progress, close = _bar(unit)
-    try:
-        return work(progress)
-    except KeyboardInterrupt:
-        close()
-        err.print(
-            "[yellow]interrupted[/yellow]: finished sentences are cached; run again to resume"
-        )
-        raise typer.Exit(130) from None
-    except NewsbotError as exc:
-        close()
-        raise _fail(exc) from exc
-    finally:
-        close()
-        bot.close(stop_model=not keep_model)
-
-
-KeepOpt = Annotated[
-    bool, typer.Option(help="Leave the bundled model running for the next command.")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-@app.command("translate")
-def translate_cmd(
-    file: Annotated[Path, typer.Argument(help="An Arabic article (.txt or .md).")],
-    out_file: OutOpt = None,
-    as_json: JsonOpt = False,
-    index: IndexOpt = None,
-    keep_model: KeepOpt = False,
-    candidates: Annotated[
-        int | None,
-        typer.Option(
-            "--candidates",
-            help="Translations sampled per sentence, best kept (default 3; 1 is fastest).",
-        ),
-    ] = None,
-) -> None:
-    """The whole article in English, sentence by sentence, aligned with the Arabic."""
-    try:
-        bot = _bot(_settings(index, translate_candidates=candidates))
-        source, text = _read(file)
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    result = _long_run(bot, "sent", lambda p: bot.translate(text, source, p), keep_model)
-    try:
-        _emit(result, out_file, as_json)
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    err.print(f"[dim]checks: {escape(result.checks.line())}[/dim]")
-
-
-@app.command("summarize")
-def summarize_cmd(
-    file: Annotated[Path, typer.Argument(help="An Arabic article (.txt or .md).")],
-    lang: Annotated[str, typer.Option("--lang", help="Summary language: en or ar.")] = "en",
-    out_file: OutOpt = None,
-    as_json: JsonOpt = False,
-    index: IndexOpt = None,
-    keep_model: KeepOpt = False,
-) -> None:
-    """3-7 bullets, each citing the sentence(s) of the article it rests on."""
-    try:
-        if lang not in ("en", "ar"):
-            raise NewsbotError(f"--lang must be en or ar, not {lang!r}")
-        bot = _bot(_settings(index))
-        source, text = _read(file)
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    result = _long_run(bot, "bullet", lambda p: bot.summarize(text, source, lang, p), keep_model)
-    try:
-        _emit(result, out_file, as_json)
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    err.print(f"[dim]checks: {escape(result.checks.line())}[/dim]")
-
-
-@app.command("brief")
-def brief_cmd(
-    topic: Annotated[str, typer.Option(help="Focus on this topic (default: everything).")] = "",
-    files: Annotated[
-        list[Path] | None, typer.Option("--files", help="Articles (default: the corpus folder).")
-    ] = None,
-    out_file: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="briefing.md, briefing.html or briefing.json."),
-    ] = None,
-    as_json: JsonOpt = False,
-    index: IndexOpt = None,
-    keep_model: KeepOpt = False,
-) -> None:
-    """An English briefing over many articles: developments, timeline, actors, figures,
-    and where sources disagree; every statement cites its file."""
-    try:
-        bot = _bot(_settings(index))
-        articles = [_read(f) for f in files] if files else bot.corpus_articles()
-        if not articles:
-            raise NewsbotError(f"no articles in {bot.settings.corpus_dir}")
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    result = _long_run(bot, "sent", lambda p: bot.brief(articles, topic, p), keep_model)
-    try:
-        _emit(result, out_file, as_json, html_ok=True)
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    err.print(f"[dim]checks: {escape(result.checks.line())}[/dim]")
-
-
-# -- end translate / summarize / brief ----------------------------------------------------
 
 
 @model_app.command("status")
@@ -609,6 +308,10 @@ def model_stop() -> None:
         out.print("stopped" if stop_server(_settings(None)) else "not running")
     except NewsbotError as exc:
         raise _fail(exc) from exc
+
+
+# The eval and the translate / summarize / brief commands register on ``app`` too.
+from bot import cli_eval, cli_write  # noqa: E402, F401
 
 
 def main() -> None:

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     # Answers generated at once; the bundled model runs one at a time anyway.
     ui_concurrency: int = Field(2, ge=1, le=64)
     ui_max_upload_mb: int = Field(10, ge=1, le=1024)
+    # What the page says of this corpus: the header's tagline and the example questions
+    # (seed-specific: a newsroom sets its own in newsbot.toml).
+    ui_tagline: str = "sourced answers from Arabic news reporting on the Mosul offensive"
+    ui_examples: list[str] = [
+        "How many people were killed and wounded in the attack on Kirkuk?",
+        "Which town near Mosul did Iraqi forces storm?",
+        "كم عدد القتلى والجرحى في هجوم كركوك؟",
+        "ماذا قال اللواء علي كاظم اللامي عن المتحف؟",
+    ]
     # Earlier exchanges given to the follow-up rewriter (prompts/condense.yaml).
     condense_turns: int = Field(3, ge=1, le=20)
 
@@ -149,9 +158,9 @@ class Settings(BaseSettings):
     brief_items: int = Field(8, ge=2, le=30)  # per section
     # -- end translate / summarize / brief ------------------------------------------------
 
-    # -- evaluation (`newsbot eval`, bot/evaluate.py) --------------------------------------
+    # -- evaluation (`newsbot eval`, bot/eval/) --------------------------------------
     # record: every chat call is answered by the model and saved; replay: answered from the
-    # cassette with no model server at all (bot/cassette.py).
+    # cassette with no model server at all (bot/llm/cassettes.py).
     cassette_mode: CassetteMode = CassetteMode.OFF
     cassette_dir: Path = shipped("regression") / "cassettes"
     # Model-graded assertions (`type: rubric`); skipped with a notice when unset.

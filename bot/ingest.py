@@ -13,8 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,11 @@ import numpy as np
 from bot.arabic import detect_language
 from bot.chunk import Chunk, chunk_text
 from bot.config import Settings
+from bot.corpus import SUFFIXES, Article, discover, read_article, safe_name
 from bot.embed import Embedder, SparseVector, sparse_name, sparse_of, sparse_to_str
 from bot.errors import IngestError, NewsbotError
 from bot.store import Store
 
-SUFFIXES = {".txt", ".md"}
 MANIFEST_VERSION = 1
 # Chunks per store write: well under a Chroma server's maximum batch.
 UPSERT_BATCH = 500
@@ -58,99 +57,6 @@ class IngestReport:
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
             f"{self.chunks_added} chunks embedded, {self.chunks_removed} removed."
         )
-
-
-@dataclass(frozen=True)
-class Article:
-    path: Path
-    source: str  # the name users see and cite
-    text: str
-    sha256: str
-
-    @property
-    def title(self) -> str:
-        return next((ln.strip() for ln in self.text.splitlines() if ln.strip()), self.source)
-
-
-def read_article(path: Path, source: str | None = None) -> Article:
-    """Read one article, or raise IngestError saying why it is not one."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if b"\x00" in raw[:8192]:
-        raise IngestError(f"{path}: binary file (contains NUL bytes)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
-    if not text.strip():
-        raise IngestError(f"{path}: empty file")
-    return Article(path.resolve(), source or path.name, text, hashlib.sha256(raw).hexdigest())
-
-
-def prepare_corpus(settings: Settings) -> None:
-    """An installed newsbot's default corpus folder starts as a copy of the shipped seeds
-    (a folder the chat may add uploads to, unlike site-packages)."""
-    from bot.config import IN_CHECKOUT, data_home, shipped
-
-    folder = settings.corpus_dir
-    if IN_CHECKOUT or folder != data_home() / "corpus" or folder.exists():
-        return
-    folder.mkdir(parents=True)
-    for f in sorted(shipped("seeds").iterdir()):
-        if f.is_file() and f.suffix.lower() in SUFFIXES:
-            shutil.copyfile(f, folder / f.name)
-
-
-def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a source name shown and linked in citations, or None.
-
-    Control and format characters (newlines, U+202E right-to-left override...) would
-    break the article link or make a name read as another one."""
-    for ch in name:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            return f"the file name holds the invisible character U+{ord(ch):04X}"
-    return None
-
-
-def _in_folder(f: Path, folder: Path) -> bool:
-    try:
-        f.resolve().relative_to(folder.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """Expand folders into (file, source name) pairs; report paths that can't be articles.
-
-    A link inside a folder that leads out of it is refused: the corpus folder is what the
-    chat may show, and only what lies inside it."""
-    found: list[tuple[Path, str]] = []
-    bad: list[tuple[str, str]] = []
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if not (f.suffix.lower() in SUFFIXES and not f.name.startswith(".")):
-                    continue
-                name = f.relative_to(p).as_posix()
-                if not _in_folder(f, p):
-                    bad.append((name, "a link to a file outside the folder"))
-                elif not f.is_file():
-                    continue
-                elif (why := name_problem(name)) is not None:
-                    bad.append((name.encode("unicode_escape").decode("ascii"), why))
-                else:
-                    found.append((f, name))
-        elif p.is_file():
-            if p.suffix.lower() in SUFFIXES:
-                found.append((p, p.name))
-            else:
-                bad.append((str(p), f"not a .txt or .md file ({p.suffix or 'no extension'})"))
-        else:
-            bad.append((str(p), "no such file or folder"))
-    return found, bad
 
 
 class Manifest:
@@ -209,16 +115,41 @@ def ingest(
     """
     report = IngestReport()
     manifest = Manifest(settings.index_dir / "manifest.json")
-    fp = _fingerprint(settings, embedder)
+    _reconcile(manifest, store, _fingerprint(settings, embedder))
+    articles = _read_all(paths, report)
+    # Work out what changed before touching anything.
+    todo: list[tuple[Article, bool]] = []
+    for a in articles:
+        known = manifest.files.get(str(a.path))
+        if known and known.get("sha256") == a.sha256 and not known.get("pending"):
+            report.unchanged.append(a.source)
+        else:
+            todo.append((a, known is not None and not known.get("new")))
+    if prune:
+        seen = {str(a.path) for a in articles} | {
+            str(Path(s).resolve()) for s, _ in report.skipped if Path(s).exists()
+        }
+        _prune(manifest, store, [p.resolve() for p in paths], seen, report)
+    chunked = [
+        (a, existed, chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap))
+        for a, existed in todo
+    ]
+    _embed_all(chunked, settings, embedder, store, manifest, report, progress)
+    if not manifest.path.exists() or manifest.data.pop("corrupt", None):
+        manifest.save()
+    return report
+
+
+def _reconcile(manifest: Manifest, store: Store, fp: dict[str, Any]) -> None:
+    """The manifest describes one store (which may be a server others write to, or a
+    different one than last time): bring it in line with what that store really holds.
+    A file whose chunks are missing or short is redone; chunks of files the manifest
+    does not know (e.g. a manifest lost) are orphans."""
     if manifest.data.get("fingerprint") not in (None, fp):
         # Settings that change chunks or vectors invalidate every file.
         for entry in manifest.files.values():
             entry["pending"] = True
     manifest.data["fingerprint"] = fp
-    # The manifest describes one store (which may be a server others write to, or a
-    # different one than last time): reconcile it with what that store really holds.
-    # A file whose chunks are missing or short is redone; chunks of files the manifest
-    # does not know (e.g. a manifest lost) are orphans.
     manifest.data["store"] = store.location
     stored = store.path_counts()
     for key, entry in manifest.files.items():
@@ -228,6 +159,8 @@ def ingest(
     for orphan in set(stored) - set(manifest.files):
         store.delete_path(orphan)
 
+
+def _read_all(paths: Sequence[Path], report: IngestReport) -> list[Article]:
     found, bad = discover(paths)
     report.skipped.extend(bad)
     articles: list[Article] = []
@@ -236,34 +169,36 @@ def ingest(
             articles.append(read_article(f, source))
         except IngestError as exc:
             report.skipped.append((source, str(exc).split(": ", 1)[-1]))
+    return articles
 
-    # Work out what changed before touching anything.
-    seen = {str(a.path) for a in articles} | {
-        str(Path(s).resolve()) for s, _ in report.skipped if Path(s).exists()
-    }
-    todo: list[tuple[Article, bool]] = []
-    for a in articles:
-        known = manifest.files.get(str(a.path))
-        if known and known.get("sha256") == a.sha256 and not known.get("pending"):
-            report.unchanged.append(a.source)
-        else:
-            todo.append((a, known is not None and not known.get("new")))
 
-    roots = [p.resolve() for p in paths]
-    if prune:
-        for key in list(manifest.files):
-            under = any(Path(key) == r or Path(key).is_relative_to(r) for r in roots)
-            if under and key not in seen and not Path(key).exists():
-                entry = manifest.files[key]
-                store.delete_path(key)
-                report.removed.append(entry.get("source", key))
-                report.chunks_removed += int(entry.get("chunks", 0))
-                del manifest.files[key]
-                manifest.save()
-    chunked = [
-        (a, existed, chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap))
-        for a, existed in todo
-    ]
+def _prune(
+    manifest: Manifest, store: Store, roots: list[Path], seen: set[str], report: IngestReport
+) -> None:
+    """Remove the chunks of files once ingested from under ``roots`` that are gone."""
+    for key in list(manifest.files):
+        under = any(Path(key) == r or Path(key).is_relative_to(r) for r in roots)
+        if under and key not in seen and not Path(key).exists():
+            entry = manifest.files[key]
+            store.delete_path(key)
+            report.removed.append(entry.get("source", key))
+            report.chunks_removed += int(entry.get("chunks", 0))
+            del manifest.files[key]
+            manifest.save()
+
+
+Wave = list[tuple[Article, bool, list[Chunk]]]
+
+
+def _embed_all(
+    chunked: Wave,
+    settings: Settings,
+    embedder: Embedder,
+    store: Store,
+    manifest: Manifest,
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
     total = sum(len(chunks) for _, _, chunks in chunked)
     # Articles go in waves of about embedding_batch x (requests the embedder sends at
     # once) chunks, so that a remote embeddings server gets that many requests in flight.
@@ -293,13 +228,10 @@ def ingest(
             f"ingest stopped after {files_done} of {len(chunked)} changed files: {exc}. "
             "The index is consistent; run the ingest again to finish."
         ) from exc
-    if not manifest.path.exists() or manifest.data.pop("corrupt", None):
-        manifest.save()
-    return report
 
 
 def _ingest_wave(
-    wave: list[tuple[Article, bool, list[Chunk]]],
+    wave: Wave,
     embedder: Embedder,
     store: Store,
     manifest: Manifest,
@@ -324,7 +256,27 @@ def _ingest_wave(
         # Latent terms ride in the metadata (scalars only), read back by retrieval.
         sparse.extend(sparse_of(embedder, part) or [])
         embedded(len(part), owner[b + len(part) - 1])
+    ids, metas = _chunk_rows(wave, sparse)
     vectors = np.concatenate(parts)
+    for b in range(0, len(ids), UPSERT_BATCH):
+        store.upsert(
+            ids=ids[b : b + UPSERT_BATCH],
+            embeddings=vectors[b : b + UPSERT_BATCH],
+            documents=texts[b : b + UPSERT_BATCH],
+            metadatas=metas[b : b + UPSERT_BATCH],
+        )
+    for article, _, chunks in wave:
+        manifest.files[str(article.path)] = {
+            "source": article.source,
+            "sha256": article.sha256,
+            "title": article.title[:300],
+            "chunks": len(chunks),
+        }
+    manifest.save()
+
+
+def _chunk_rows(wave: Wave, sparse: list[SparseVector]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Chunk ids and metadata for a wave, in the order its texts were embedded."""
     ids: list[str] = []
     metas: list[dict[str, Any]] = []
     for article, _, chunks in wave:
@@ -346,24 +298,72 @@ def _ingest_wave(
                     **({"sparse": sparse_to_str(sparse[len(metas)])} if sparse else {}),
                 }
             )
-    for b in range(0, len(ids), UPSERT_BATCH):
-        store.upsert(
-            ids=ids[b : b + UPSERT_BATCH],
-            embeddings=vectors[b : b + UPSERT_BATCH],
-            documents=texts[b : b + UPSERT_BATCH],
-            metadatas=metas[b : b + UPSERT_BATCH],
-        )
-    for article, _, chunks in wave:
-        manifest.files[str(article.path)] = {
-            "source": article.source,
-            "sha256": article.sha256,
-            "title": article.title[:300],
-            "chunks": len(chunks),
-        }
-    manifest.save()
+    return ids, metas
 
 
 def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:
     """The manifest's view of the index: absolute path -> entry (source, title, chunks)."""
     m = Manifest(settings.index_dir / "manifest.json")
     return {k: v for k, v in m.files.items() if not v.get("pending")}
+
+
+# -- corpus operations the front ends use (through the service) ---------------------------
+
+
+@dataclass(frozen=True)
+class SourceText:
+    source: str
+    title: str
+    text: str
+
+
+def find_source(settings: Settings, source: str) -> SourceText | None:
+    """An indexed article inside the corpus folder, by its source name; else None."""
+    corpus = settings.corpus_dir.resolve()
+    for key, entry in indexed_files(settings).items():
+        if entry.get("source") != source:
+            continue
+        path = Path(key).resolve()  # resolve: a symlink must not lead out of the folder
+        if not path.is_relative_to(corpus) or not path.is_file():
+            continue
+        try:
+            article = read_article(path, source)
+        except IngestError:
+            return None
+        return SourceText(source, str(entry.get("title") or article.title), article.text)
+    return None
+
+
+def save_uploads(
+    files: Sequence[Path], corpus: Path, accept: Callable[[Path], bool] = lambda p: True
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Copy valid files into the corpus folder (where they are served from).
+
+    ``accept`` says whether a path really is an upload of this request (the web chat
+    passes gradio's check): a path elsewhere on this server is refused, never read."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    for f in files:
+        name = safe_name(f.name)
+        if not accept(f):
+            problems.append((name, "not a file uploaded through this page"))
+            continue
+        if Path(name).suffix.lower() not in SUFFIXES:
+            problems.append((name, "not a .txt or .md file"))
+            continue
+        try:
+            read_article(f, name)  # refuse binary, non-UTF-8 and empty files before copying
+        except IngestError as exc:
+            problems.append((name, str(exc).split(": ", 1)[-1]))
+            continue
+        dest = corpus / name
+        shutil.copyfile(f, dest)  # same name: a new version of that article
+        saved.append(dest)
+    return saved, problems
+
+
+def reset_index(settings: Settings, store: Store) -> None:
+    """Drop every chunk and the manifest: the next ingest embeds everything again."""
+    store.reset()
+    (settings.index_dir / "manifest.json").unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
@@ -12,9 +12,19 @@ from typing import TYPE_CHECKING
 from bot.answer import Answer, Done, Event, stream_answer
 from bot.condense import Turn, condense
 from bot.config import AnswerLanguage, CassetteMode, Settings
+from bot.corpus import prepare_corpus
 from bot.embed import Embedder, get_embedder
 from bot.errors import InputError, ModelReplyError, NewsbotError
-from bot.ingest import IngestReport, Progress, indexed_files, ingest, prepare_corpus
+from bot.ingest import (
+    IngestReport,
+    Progress,
+    SourceText,
+    find_source,
+    indexed_files,
+    ingest,
+    reset_index,
+    save_uploads,
+)
 from bot.llm import ChatGateway, open_chat, running_server
 from bot.retrieve import Retriever, SearchResult
 from bot.store import Store
@@ -23,11 +33,19 @@ if TYPE_CHECKING:  # translate / summarize / brief: imported when used
     from bot.brief import Briefing
     from bot.summarize import Summary
     from bot.translate import Translation
+    from bot.writer import SentenceWriter
 
 
 class Newsbot:
-    def __init__(self, settings: Settings) -> None:
+    """The one door: every front end (CLI, web chat and its API, eval, bench, LangChain)
+    asks, ingests and writes through here.
+
+    ``cache_results=False`` (the evaluation) sends every written sentence to the model,
+    so a recording records it and a replay must find it."""
+
+    def __init__(self, settings: Settings, *, cache_results: bool = True) -> None:
         self.settings = settings
+        self.cache_results = cache_results
         prepare_corpus(settings)
         self._gateway: ChatGateway | None = None
         self._started_model = False
@@ -103,6 +121,29 @@ class Newsbot:
         self.retriever.invalidate()
         return report
 
+    def add_files(
+        self,
+        files: Sequence[Path],
+        accept: Callable[[Path], bool] = lambda p: True,
+        progress: Progress | None = None,
+    ) -> tuple[IngestReport | None, list[tuple[str, str]]]:
+        """Copy articles into the corpus folder and index them (the rest stays as it is);
+        returns the ingest report (None if nothing was taken) and the files refused."""
+        saved, problems = save_uploads(files, self.settings.corpus_dir, accept)
+        report = self.ingest(saved, progress=progress, prune=False) if saved else None
+        return report, problems
+
+    def reset_index(self) -> None:
+        """Forget every chunk: the next ingest embeds the corpus again."""
+        with self._ingest_lock:
+            reset_index(self.settings, self.store)
+        self.retriever.invalidate()
+
+    def source(self, name: str) -> SourceText | None:
+        """An indexed article of the corpus folder by its source name (what citations
+        name and the chat may show); None for anything else."""
+        return find_source(self.settings, name)
+
     def search(self, query: str, k: int | None = None) -> SearchResult:
         return self.retriever.search(query, k)
 
@@ -161,11 +202,26 @@ class Newsbot:
         return q
 
     # -- translate / summarize / brief ------------------------------------------------------
+    def writer(self, prompt: str) -> SentenceWriter:
+        """The sentence writer for ``prompt`` (translate or summarize), cached or not."""
+        from bot.cache import NoCache
+        from bot.writer import SentenceWriter
+
+        w = SentenceWriter(self.settings, self.gateway, prompt)
+        if not self.cache_results:
+            w.cache = NoCache()
+        return w
+
     def translate(self, text: str, source: str, progress: Progress | None = None) -> Translation:
         from bot.translate import translate_text
 
         return translate_text(
-            text, source, settings=self.settings, gateway=self.gateway, progress=progress
+            text,
+            source,
+            settings=self.settings,
+            gateway=self.gateway,
+            progress=progress,
+            writer=self.writer("translate"),
         )
 
     def summarize(
@@ -181,6 +237,7 @@ class Newsbot:
             gateway=self.gateway,
             language=language,
             progress=progress,
+            writer=self.writer("summarize"),
         )
 
     def brief(
@@ -201,12 +258,13 @@ class Newsbot:
             gateway=self.gateway,
             topic=topic,
             progress=progress,
+            writer=self.writer("summarize"),
         )
 
     def corpus_articles(self) -> list[tuple[str, str]]:
         """(file, text) of each readable article in the corpus folder."""
+        from bot.corpus import discover, read_article
         from bot.errors import IngestError
-        from bot.ingest import discover, read_article
 
         found, _ = discover([self.settings.corpus_dir])
         out: list[tuple[str, str]] = []

@@ -14,9 +14,13 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv=$(command -v uv || echo "$python -m uv")
 [[ -x .venv/bin/python ]] || $uv venv --quiet --python "$python" .venv
-# llama-cpp-python ships as source: this compiles llama.cpp once (~10 min on 2 cores);
-# uv caches the built wheel, so later runs take seconds.
-CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $uv pip install --quiet -p .venv -e ".[${extras}]"
+# llama-cpp-python ships as source: this compiles llama.cpp once (~5 min on 2 cores).
+# uv caches the built wheel, but going online it revalidates the source archive and then
+# builds it again: so the package cache is tried first, offline (seconds), and only what
+# it lacks comes from the registry.
+if ! $uv pip install --quiet --offline -p .venv -e ".[${extras}]" 2>/dev/null; then
+  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $uv pip install --quiet -p .venv -e ".[${extras}]"
+fi
 
 if [[ "$extras" == *dev* ]] && ! command -v chromium >/dev/null 2>&1; then
   if [[ $(id -u) -eq 0 ]]; then

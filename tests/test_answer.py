@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Done, Retrieved, Token, unsupported
+from bot.answer import Done, Retrieved, Token
+from bot.cite import unsupported
 from bot.errors import ModelUnavailable
 from bot.glossary import load_glossary
 from bot.service import Newsbot

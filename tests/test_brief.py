@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bot.brief import article_date, when
+from bot.dates import article_date, when
 from bot.service import Newsbot
 from tests.conftest import make_settings
 from tests.support.openai_server import FakeOpenAI

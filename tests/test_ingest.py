@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.ingest import read_article
+from bot.corpus import read_article
 from bot.service import Newsbot
 from tests.conftest import SEEDS, make_settings
 

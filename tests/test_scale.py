@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot import ui  # noqa: F401  (first: it switches gradio's telemetry off)
+from bot import web  # noqa: F401  (first: it switches gradio's telemetry off)
 from bot.errors import ModelUnavailable
 from bot.service import Newsbot
 from tests.conftest import make_settings

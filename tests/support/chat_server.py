@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from bot.service import Newsbot
-from bot.ui import create_app
+from bot.web import create_app
 
 
 @dataclass

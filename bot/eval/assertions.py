@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from bot import _eval_cases as c
 from bot.arabic import arabic_share, normalize, numbers
 from bot.cite import MARKER, Citation
 from bot.embed import Embedder
+from bot.eval import cases as c
 from bot.retrieve import Hit
 
 Status = Literal["pass", "fail", "skip"]
@@ -82,8 +82,8 @@ class Context:
     def file_text(self, path: str) -> str | None:
         """The article text that citation offsets refer to (as ingest read it)."""
         if path not in self._files:
+            from bot.corpus import read_article
             from bot.errors import IngestError
-            from bot.ingest import read_article
 
             try:
                 self._files[path] = read_article(Path(path)).text

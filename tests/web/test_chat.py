@@ -18,13 +18,18 @@ from typing import Any
 
 import pytest
 
-from bot import render, ui  # ui first: it sets the telemetry switches before gradio loads
+from bot import web  # first: it sets the telemetry switches before gradio loads
 from bot.answer import Answer
 from bot.cite import Citation
 from bot.condense import clean_query, condense, fallback_query
 from bot.config import PROJECT_ROOT, Settings
+from bot.corpus import safe_name
 from bot.errors import ConfigError
+from bot.ingest import save_uploads
 from bot.service import Newsbot
+from bot.web import app as web_app
+from bot.web import render
+from bot.web.chat import ChatHandlers, uploaded_by_gradio
 from tests.support.chat_server import RunningChat, free_port, start_chat
 from tests.support.openai_server import FakeOpenAI
 
@@ -301,7 +306,7 @@ def test_condense_falls_back_on_unusable_output() -> None:
 
 
 def test_answer_streams_token_by_token(bot: Newsbot) -> None:
-    h = ui.ChatHandlers(bot, ui.ModelState(bot))
+    h = ChatHandlers(bot)
     chats = [out[1] for out in h.respond(EN_QUESTION, "auto", [], []) if isinstance(out[1], list)]
     contents = [m[-1]["content"] for m in chats]
     streamed = [c for c in contents if "nb-streaming" in c]
@@ -311,7 +316,7 @@ def test_answer_streams_token_by_token(bot: Newsbot) -> None:
 
 
 def test_article_route_serves_only_indexed_corpus_files(
-    chat: RunningChat, settings: Settings, tmp_path: Path
+    chat: RunningChat, bot: Newsbot, tmp_path: Path
 ) -> None:
     import httpx
 
@@ -322,7 +327,7 @@ def test_article_route_serves_only_indexed_corpus_files(
     outside.write_text("secret", "utf-8")
     for bad in ("secret.txt", "../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd", "missing.txt"):
         assert httpx.get(f"{chat.url}article/{bad}").status_code == 404
-    assert ui.find_source(settings, "secret.txt") is None
+    assert bot.source("secret.txt") is None
 
 
 def test_login_from_config_guards_chat_and_articles(bot: Newsbot, settings: Settings) -> None:
@@ -330,11 +335,11 @@ def test_login_from_config_guards_chat_and_articles(bot: Newsbot, settings: Sett
     from pydantic import SecretStr
 
     with pytest.raises(ConfigError):
-        ui._auth(settings.model_copy(update={"ui_username": "ann"}))
+        web_app._auth(settings.model_copy(update={"ui_username": "ann"}))
     guarded = Newsbot(
         settings.model_copy(update={"ui_username": "ann", "ui_password": SecretStr("pw")})
     )
-    client = TestClient(ui.create_app(guarded))
+    client = TestClient(web.create_app(guarded))
     assert client.get(f"/article/{KIRKUK}").status_code == 401
     assert client.post("/login", data={"username": "ann", "password": "no"}).status_code == 400
     assert client.post("/login", data={"username": "ann", "password": "pw"}).status_code == 200
@@ -350,9 +355,9 @@ def test_uploads_are_checked_and_named_safely(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "up"))  # gradio's upload folder
-    assert ui.safe_name("../../etc/passwd") == "passwd"
-    assert ui.safe_name(".hidden.txt") == "hidden.txt"
-    assert ui.safe_name("خبر <1>.txt") == "خبر _1_.txt"
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name(".hidden.txt") == "hidden.txt"
+    assert safe_name("خبر <1>.txt") == "خبر _1_.txt"
     up = tmp_path / "up"
     up.mkdir()
     (up / "ok.md").write_text("# عنوان\n\nنص.", "utf-8")
@@ -363,7 +368,7 @@ def test_uploads_are_checked_and_named_safely(
     outside.write_text("كلمة السر", "utf-8")
     (up / "link.txt").symlink_to(outside)
     files = [*sorted(up.iterdir()), outside]
-    saved, problems = ui.save_uploads(files, tmp_path / "corpus")
+    saved, problems = save_uploads(files, tmp_path / "corpus", uploaded_by_gradio)
     assert saved == [tmp_path / "corpus" / "ok.md"]
     assert dict(problems) == {
         "bin.txt": "binary file (contains NUL bytes)",
@@ -754,6 +759,6 @@ def test_tool_tabs_follow_the_corpus(chat: RunningChat, settings: Settings) -> N
 
 def test_non_loopback_bind_without_login_is_refused(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="--allow-no-auth"):
-        ui.check_bind(settings, "0.0.0.0")
-    ui.check_bind(settings, "0.0.0.0", allow_no_auth=True)
-    ui.check_bind(settings, "127.0.0.1")
+        web.check_bind(settings, "0.0.0.0")
+    web.check_bind(settings, "0.0.0.0", allow_no_auth=True)
+    web.check_bind(settings, "127.0.0.1")

@@ -39,7 +39,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-# -- assertions (the checks themselves live in bot/_eval_assert.py) -----------------------
+# -- assertions (the checks themselves live in bot/eval/assertions.py) -----------------------
 
 
 class LanguageAssert(_Strict):

@@ -19,22 +19,11 @@ from typing import Any
 
 import pytest
 
-from bot import _eval_cases as cases_mod
-from bot._eval_assert import Context, Output, check, parse_verdict
-from bot._eval_cases import LoadedCase, load_case_file, load_cases
-from bot._eval_report import (
-    compare,
-    load_baseline,
-    render_html,
-    save_baseline,
-    write_junit,
-    write_reports,
-)
 from bot.cite import Citation
 from bot.config import CassetteMode, Settings
 from bot.embed import get_embedder
 from bot.errors import CassetteMissing, EvalCaseError
-from bot.evaluate import (
+from bot.eval import (
     DEFAULT_CASES,
     CaseResult,
     Evaluator,
@@ -42,6 +31,11 @@ from bot.evaluate import (
     SuiteResult,
     evaluate,
 )
+from bot.eval import cases as cases_mod
+from bot.eval.assertions import Context, Output, check, parse_verdict
+from bot.eval.baseline import compare, load_baseline, save_baseline
+from bot.eval.cases import LoadedCase, load_case_file, load_cases
+from bot.eval.report import render_html, write_junit, write_reports
 from bot.llm import ChatParams
 from bot.llm.cassettes import Cassette, ReplayGateway, forget_cassettes, request_key
 from bot.retrieve import Hit
@@ -219,7 +213,7 @@ def test_rubric_skipped_without_judge_and_graded_with_one(fake_model: FakeOpenAI
     status, msg = _outcome(spec, Output(text="133 wounded."))
     assert status == "skip" and "no judge model configured" in msg
 
-    from bot.evaluate import make_judge
+    from bot.eval import make_judge
 
     judge = make_judge(
         Settings(judge_base_url=fake_model.base_url, judge_model="judge-model", max_retries=0)
@@ -577,7 +571,7 @@ def _lc(cid: str, question: str = "q", description: str = "") -> LoadedCase:
 def _suite(states: dict[str, str]) -> SuiteResult:
     results = []
     for cid, st in states.items():
-        from bot._eval_assert import Outcome
+        from bot.eval.assertions import Outcome
 
         outcome = Outcome("declined", "pass" if st == "pass" else "fail", "")
         run = RunResult(st, [outcome] if st in ("pass", "fail") else [], Output(text="t"))  # type: ignore[arg-type]
@@ -790,7 +784,7 @@ def _hostile_result(tmp_path: Path) -> SuiteResult:
         text='<script>alert("x")</script> & [1] \x07',
         citations=[Citation(1, "<b>.txt", "c#0", 0, 5, "<img src=x onerror=alert(1)>")],
     )
-    from bot._eval_assert import Outcome
+    from bot.eval.assertions import Outcome
 
     run = RunResult("fail", [Outcome("contains", "fail", "expected '<i>'")], out)
     ok = CaseResult(_lc("fine"), [RunResult("pass", [Outcome("declined", "pass")], Output("ok"))])

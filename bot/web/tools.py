@@ -1,4 +1,4 @@
-"""The web chat's Translate, Summarize and Brief tabs (added by ``bot.ui.build_app``).
+"""The web chat's Translate, Summarize and Brief tabs (added by ``bot.web.page.build_app``).
 
 Thin over ``Newsbot.translate/summarize/brief``: every text shown is escaped, Arabic
 is set right-to-left per element, and a model or input error becomes a notice in
@@ -143,11 +143,14 @@ class ToolHandlers:
         return path
 
 
-def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> Callable[[], tuple[Any, ...]]:
+Refresh = tuple[Callable[[], tuple[Any, ...]], list[Any]]
+
+
+def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> Refresh:
     """Translate / Summarize / Brief tabs, inside the caller's ``gr.Blocks``.
 
-    Returns ``refresh`` and leaves the article pickers in ``refresh.outputs``: the caller
-    runs it on page load and after every ingest, so the lists follow the corpus folder."""
+    Returns ``(refresh, pickers)``: the caller runs ``refresh`` into the article pickers on
+    page load and after every ingest, so the lists follow the corpus folder."""
     h = ToolHandlers(bot)
     names = sorted(h.articles())
     first = names[0] if names else None
@@ -194,5 +197,4 @@ def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> Callable[[], tuple[An
         one = gr.update(choices=names, value=names[0] if names else None)
         return one, one, gr.update(choices=names, value=names)
 
-    refresh.outputs = [tr_article, su_article, br_files]  # type: ignore[attr-defined]
-    return refresh
+    return refresh, [tr_article, su_article, br_files]

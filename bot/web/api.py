@@ -1,0 +1,62 @@
+"""The functions gradio's API names (``ask``, ``search``, ``stats``, ``rescan``), for
+``gradio_client`` and any HTTP client: the same service calls as the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from bot.cite import as_text
+from bot.condense import Turn
+from bot.errors import NewsbotError
+from bot.llm import describe_model
+from bot.service import Newsbot
+from bot.web.chat import language_of
+
+
+def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
+    def ask(question: str, language: str = "auto", history: list[list[str]] | None = None) -> dict:
+        """Answer a question from the articles, with checked citations.
+
+        Args:
+            question: the question, in English or Arabic
+            language: answer language: auto, en or ar
+            history: earlier [question, answer] pairs, for follow-up questions
+        """
+        turns: list[Turn] = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) >= 2]
+        try:
+            answer = bot.answer(question, turns, language=language_of(language))
+        except NewsbotError as exc:
+            raise gr.Error(str(exc)) from exc
+        return {
+            **answer.as_json(),
+            "text": as_text(answer.answer, answer.citations),
+        }
+
+    def search(query: str, k: int = 4) -> list[dict]:
+        """Hybrid search over the index: the passages a question would be answered from.
+
+        Args:
+            query: the search text, in English or Arabic
+            k: number of passages
+        """
+        try:
+            result = bot.search(query, max(1, min(int(k), 20)))
+        except NewsbotError as exc:
+            raise gr.Error(str(exc)) from exc
+        return [{**h.as_json(), "title": h.title} for h in result.hits]
+
+    def stats() -> dict:
+        """The chat model and the index size."""
+        return {**bot.stats(), "model": describe_model(bot.settings)}
+
+    def rescan() -> str:
+        """Ingest the corpus folder again; only changed files are embedded."""
+        try:
+            return bot.ingest([bot.settings.corpus_dir]).summary()
+        except NewsbotError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return [(ask, "ask"), (search, "search"), (stats, "stats"), (rescan, "rescan")]
