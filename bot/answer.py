@@ -1,26 +1,35 @@
-"""Answers: retrieve, prompt with numbered passages, stream, check citations.
+"""Answers: retrieve, pick the evidence sentences, prompt, stream, check, gloss.
 
-``stream_answer`` yields events so the CLI and the web chat render the same
-pipeline: ``Retrieved`` once, ``Token`` per streamed delta, ``Done`` with the
-checked answer. Nothing relevant retrieved means no model call at all: the answer
-declines in the question's language. The checked answer lists the numbers and glossary
-names it states that its cited passages do not hold (``unsupported``): shown, not hidden.
+``stream_answer`` yields events so every front end renders the same pipeline:
+``Retrieved`` once, ``Token`` per streamed delta, ``Retrying`` when the answer failed its
+check and is asked again, ``Done`` with the checked answer. Nothing relevant retrieved
+means no model call at all: the answer declines in the question's language.
+
+The model sees a few numbered sentences (``bot/evidence.py``), not whole chunks (the
+``chunks`` strategy keeps the old way, for comparison). Each answer sentence must hold
+only numbers and names its cited sentences hold, and the cited articles must be about the
+places and people the question names. An answer that fails is asked again once with the
+next-best evidence and a note saying what was wrong; then sentences that still fail are
+left out (counted), and an answer with nothing supported left is shown marked
+unverified, never as if it were fine. Every cited Arabic sentence gets an English gloss
+(``quote_en``) from the translation pipeline, with its check flags.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.arabic import detect_language
-from bot.cite import Citation, attach_markers, resolve, unsupported
-from bot.config import AnswerLanguage, Settings
+from bot.cite import Citation, Settled, attach_markers, resolve, settle
+from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.glossary import load_glossary
-from bot.llm import ChatGateway, load_prompt, sampling_extra
+from bot.evidence import article_names, question_names, select
+from bot.glossary import Glossary, load_glossary
+from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
 from bot.retrieve import Hit, Retriever, SearchResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
@@ -41,6 +50,13 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     search_query: str = ""
     unsupported: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # answer sentences left out, unsupported
+    attempts: int = 1
+
+    @property
+    def verified(self) -> bool:
+        """Every claim of the shown answer is held by the sentences it cites."""
+        return self.declined or not self.unsupported
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -53,6 +69,9 @@ class Answer:
             "invalid_markers": self.invalid_markers,
             "repaired_markers": self.repaired_markers,
             "unsupported": self.unsupported,
+            "verified": self.verified,
+            "dropped": self.dropped,
+            "attempts": self.attempts,
             "search_query": self.search_query,
             "timings": self.timings,
         }
@@ -70,11 +89,19 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Retrying:
+    """The first answer failed its check (``reason``); a second one streams next."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Done:
     answer: Answer
 
 
-Event = Retrieved | Token | Done
+Event = Retrieved | Token | Retrying | Done
+Gloss = Callable[[str], tuple[str, list[str]]]  # Arabic sentence -> (English, flags)
 
 
 def answer_language(question: str, requested: str | AnswerLanguage | None) -> str:
@@ -88,10 +115,16 @@ _FORGED_HEADER = re.compile(r"^(\s*)\[(\d+)\](?=\s*\()", re.MULTILINE)
 
 
 def format_passages(hits: list[Hit]) -> str:
-    return "\n\n".join(
-        f"[{i}] ({h.source})\n" + _FORGED_HEADER.sub(r"\1(\2)", h.text)
-        for i, h in enumerate(hits, 1)
-    )
+    """Numbered passages with their file; an article's title the first time it appears."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, h in enumerate(hits, 1):
+        label = h.source
+        if h.title and h.source not in seen and h.title.strip() != h.text.strip():
+            label = f"{h.source}: {' '.join(h.title.split())[:120]}"
+        seen.add(h.source)
+        out.append(f"[{i}] ({label})\n" + _FORGED_HEADER.sub(r"\1(\2)", h.text))
+    return "\n\n".join(out)
 
 
 @dataclass
@@ -104,20 +137,15 @@ class _Turn:
     result: SearchResult
     t0: float
     retrieve_s: float
+    first: float | None = None
 
     def done(
-        self,
-        text: str,
-        citations: list[Citation],
-        declined: bool,
-        model: str,
-        first: float | None,
-        **checks: Any,
+        self, text: str, citations: list[Citation], declined: bool, model: str, **checks: Any
     ) -> Done:
         total = time.perf_counter() - self.t0
         timings = {
             "retrieve_s": round(self.retrieve_s, 3),
-            "first_token_s": round(first if first is not None else total, 3),
+            "first_token_s": round(self.first if self.first is not None else total, 3),
             "total_s": round(total, 3),
         }
         answer = Answer(
@@ -135,6 +163,21 @@ class _Turn:
         return Done(answer)
 
 
+@dataclass
+class _Attempt:
+    passages: list[Hit]
+    raw: str
+    settled: Settled | None  # None: the model declined
+    invalid: int = 0
+    repaired: int = 0
+
+    @property
+    def problems(self) -> list[str]:
+        if self.settled is None:
+            return []
+        return [*self.settled.unsupported, *(f"not about {n}" for n in self.settled.off_topic)]
+
+
 def stream_answer(
     question: str,
     *,
@@ -144,6 +187,7 @@ def stream_answer(
     gateway: Callable[[], ChatGateway],
     language: str | AnswerLanguage | None = None,
     search_query: str | None = None,
+    gloss: Gloss | None = None,
 ) -> Iterator[Event]:
     """Answer ``question``; ``search_query`` (e.g. a rewritten follow-up) drives retrieval."""
     t0 = time.perf_counter()
@@ -155,49 +199,117 @@ def stream_answer(
     yield Retrieved(result.hits, result.covered)
 
     decline_text = prompt.strings.get(f"declined_{lang}", prompt.strings.get("declined_en", ""))
-    if not result.covered or not result.hits:
+    glossary = load_glossary(settings.glossary_path)
+    passages = _evidence(turn, settings, retriever, glossary)
+    if not result.covered or not passages:
         yield Token(decline_text)
-        yield turn.done(decline_text, [], True, "none (nothing relevant retrieved)", None)
+        yield turn.done(decline_text, [], True, "none (nothing relevant retrieved)")
         return
 
     gw = gateway()
-    messages = prompt.render(
-        lang=lang,
-        passages=format_passages(result.hits),
-        question=question.strip(),
-        language=LANGUAGE_NAMES[lang],
-    )
-    parts: list[str] = []
-    first: float | None = None
-    for delta in gw.stream(messages, prompt.chat_params(sampling_extra(settings))):
-        if first is None:
-            first = time.perf_counter() - t0
-        parts.append(delta)
-        yield Token(delta)
-    raw = "".join(parts).strip()
-
-    if not raw or (_DECLINE.search(raw) and len(raw) < 80):
-        yield turn.done(decline_text, [], True, gw.model, first)
+    ask = _Asker(turn, prompt, gw, settings, embedder, glossary)
+    attempt = yield from ask(passages, "")
+    tries = 1
+    if attempt.problems and settings.answer_retries > 0:
+        reason = "; ".join(attempt.problems)
+        yield Retrying(reason)
+        used = frozenset((c.source, c.start) for c in attempt.settled.citations)  # type: ignore[union-attr]
+        again = _evidence(turn, settings, retriever, glossary, exclude=used) or passages
+        second = yield from ask(again, _note(prompt, lang, reason))
+        tries = 2
+        if second.settled is None or len(second.problems) < len(attempt.problems):
+            attempt = second
+    if attempt.settled is None:
+        yield turn.done(decline_text, [], True, gw.model, attempts=tries)
         return
-    yield _checked(turn, raw, settings, embedder, gw.model, first)
+    yield _final(turn, attempt, gw.model, tries, gloss)
 
 
-def _checked(
-    turn: _Turn, raw: str, settings: Settings, embedder: Embedder, model: str, first: float | None
-) -> Done:
-    """The model's text with its markers resolved to quotes and its claims checked."""
+def _evidence(
+    turn: _Turn,
+    settings: Settings,
+    retriever: Retriever,
+    glossary: Glossary,
+    exclude: frozenset[tuple[str, int]] = frozenset(),
+) -> list[Hit]:
     hits = turn.result.hits
-    resolved = resolve(attach_markers(raw, hits, embedder), hits)
-    # What it cites, or (no citation at all) what it was given.
-    cited = [c.quote for c in resolved.citations] or [h.text for h in hits]
-    glossary = load_glossary(settings.glossary_path)
+    if settings.answer_evidence is AnswerEvidence.CHUNKS:
+        return [h for h in hits if (h.source, h.start) not in exclude]
+    k = settings.evidence_sentences
+    return select(turn.question, turn.query, hits, retriever, glossary, k, exclude)
+
+
+def _note(prompt: Prompt, lang: str, reason: str) -> str:
+    template = prompt.strings.get(f"retry_note_{lang}", prompt.strings.get("retry_note_en", ""))
+    return template.replace("{problems}", reason)
+
+
+class _Asker:
+    """Streams one attempt: the prompt over ``passages`` (with a note on a retry), the
+    model's tokens as events, and the attempt checked against its passages."""
+
+    def __init__(
+        self,
+        turn: _Turn,
+        prompt: Prompt,
+        gw: ChatGateway,
+        settings: Settings,
+        embedder: Embedder,
+        glossary: Glossary,
+    ) -> None:
+        self.turn, self.prompt, self.gw = turn, prompt, gw
+        self.settings, self.embedder, self.glossary = settings, embedder, glossary
+
+    def __call__(self, passages: list[Hit], note: str) -> Generator[Event, None, _Attempt]:
+        t = self.turn
+        messages = self.prompt.render(
+            lang=t.lang,
+            passages=format_passages(passages),
+            question=t.question.strip(),
+            language=LANGUAGE_NAMES[t.lang],
+            note=note,
+        )
+        parts: list[str] = []
+        params = self.prompt.chat_params(sampling_extra(self.settings))
+        for delta in self.gw.stream(messages, params):
+            if t.first is None:
+                t.first = time.perf_counter() - t.t0
+            parts.append(delta)
+            yield Token(delta)
+        raw = "".join(parts).strip()
+        if not raw or (_DECLINE.search(raw) and len(raw) < 80):
+            return _Attempt(passages, raw, None)
+        resolved = resolve(attach_markers(raw, passages, self.embedder), passages)
+        names = question_names(f"{t.question} {t.query}", self.glossary)
+        articles = article_names(t.result.hits, self.glossary)
+        settled = settle(resolved, self.glossary, t.question, names.strong, articles)
+        return _Attempt(
+            passages, raw, settled, resolved.invalid_markers, resolved.repaired_markers
+        )
+
+
+def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss | None) -> Done:
+    settled = attempt.settled
+    assert settled is not None
+    citations = settled.citations
+    if gloss is not None:
+        citations = [_glossed(c, gloss) for c in citations]
+    off = [f"not about {n} (no cited article names it)" for n in settled.off_topic]
     return turn.done(
-        resolved.text,
-        resolved.citations,
+        settled.text,
+        citations,
         False,
         model,
-        first,
-        invalid_markers=resolved.invalid_markers,
-        repaired_markers=resolved.repaired_markers,
-        unsupported=unsupported(resolved.text, cited, glossary, turn.question),
+        invalid_markers=attempt.invalid,
+        repaired_markers=attempt.repaired,
+        unsupported=[*settled.unsupported, *off],
+        dropped=settled.dropped,
+        attempts=tries,
     )
+
+
+def _glossed(c: Citation, gloss: Gloss) -> Citation:
+    from dataclasses import replace
+
+    english, flags = gloss(c.quote)
+    return replace(c, quote_en=english, quote_en_flags=tuple(flags))

@@ -40,10 +40,13 @@ class Citation:
     end: int
     quote: str
     title: str = ""
+    quote_en: str = ""  # the reader's English gloss of the quote (newsbot's translation)
+    quote_en_flags: tuple[str, ...] = ()  # what the translation checks found in it
 
     def as_json(self) -> dict[str, object]:
         d = asdict(self)
         d.pop("title")
+        d["quote_en_flags"] = list(self.quote_en_flags)
         return d
 
 
@@ -171,3 +174,54 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
 
 def _names(text: str, glossary: Glossary) -> list[Term]:
     return [m.term for m in glossary.find(text)] + glossary.named_in_english(text)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """An answer after its own check: what may be shown, and what was not."""
+
+    text: str
+    citations: list[Citation]
+    unsupported: list[str]  # claims of the shown text its cited sentences lack
+    dropped: list[str]  # answer sentences left out: their claims are not in the sources
+    off_topic: list[str]  # places/people the question names that no cited article holds
+
+
+def settle(
+    resolved: Resolved,
+    glossary: Glossary,
+    question: str,
+    strong_names: frozenset[str] = frozenset(),
+    article_names: dict[str, set[str]] | None = None,
+) -> Settled:
+    """Check each answer sentence against the sentences it cites: keep the supported
+    ones; if none is supported, keep them all (the caller marks the answer unverified).
+
+    A sentence's claims are its numbers and glossary names; with no marker it is checked
+    against everything cited. ``strong_names`` (the question's places and people) must
+    be held by a cited article (``article_names``: per source, the names its text holds)."""
+    by_n = {c.n: c for c in resolved.citations}
+    parts = [m.group(0) for m in _SENTENCE.finditer(resolved.text) if m.group(0).strip()]
+    kept: list[str] = []
+    dropped: list[str] = []
+    for part in parts:
+        cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", part) if int(n) in by_n]
+        quotes = [c.quote for c in cited] or [c.quote for c in resolved.citations]
+        (dropped if unsupported(part, quotes, glossary, question) else kept).append(part)
+    if not kept:
+        kept, dropped = parts, []
+    text = re.sub(r"\s+", " ", "".join(kept)).strip() or resolved.text
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    citations = [c for c in resolved.citations if c.n in used] or resolved.citations
+    sources = {c.source for c in citations}
+    held: set[str] = set()
+    for s in sources:
+        held |= (article_names or {}).get(s, set())
+    off_topic = sorted(strong_names - held) if article_names is not None else []
+    return Settled(
+        text,
+        citations,
+        unsupported(text, [c.quote for c in citations], glossary, question),
+        [" ".join(d.split()) for d in dropped],
+        off_topic,
+    )

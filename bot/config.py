@@ -67,6 +67,14 @@ class CassetteMode(StrEnum):
     REPLAY = "replay"
 
 
+class AnswerEvidence(StrEnum):
+    """What the answer prompt is given: the best sentences of the retrieved chunks
+    (citations point at one sentence), or the chunks whole (the earlier way)."""
+
+    SENTENCES = "sentences"
+    CHUNKS = "chunks"
+
+
 class AnswerLanguage(StrEnum):
     AUTO = "auto"
     EN = "en"
@@ -112,6 +120,12 @@ class Settings(BaseSettings):
     latent_floor_en: float = Field(9.5, ge=0)
     latent_floor_ar: float = Field(11.5, ge=0)
     answer_language: AnswerLanguage = AnswerLanguage.AUTO
+    answer_evidence: AnswerEvidence = AnswerEvidence.SENTENCES
+    evidence_sentences: int = Field(6, ge=1, le=30)  # sentences given to the answer prompt
+    # An answer whose claims its cited sentences lack is asked again this many times.
+    answer_retries: int = Field(1, ge=0, le=2)
+    # Every cited Arabic sentence gets an English gloss (the translation pipeline, cached).
+    answer_glosses: bool = True
     # Inputs are bounded: a question goes whole into the prompt, so a 50,000-character one
     # would cost minutes of prompt reading (and crowd out the passages).
     max_question_chars: int = Field(2000, ge=10, le=100_000)

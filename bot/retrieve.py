@@ -108,6 +108,8 @@ class Retriever:
         self._lexical: _Lexical | None = None
         self._lexical_key: tuple[int, float] | None = None
         self._sentences: dict[str, tuple[str, np.ndarray]] = {}  # chunk id -> (text, vectors)
+        self._by_text: dict[str, np.ndarray] = {}  # sentence text -> vector (evidence)
+        self._queries: dict[str, np.ndarray] = {}  # query -> vector, the last few
         self._lock = Lock()
 
     def invalidate(self) -> None:
@@ -125,11 +127,37 @@ class Retriever:
                 self._sentences.clear()  # drops vectors of chunks that are gone
             return self._lexical
 
+    def query_vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            if query in self._queries:
+                return self._queries[query]
+        vec = self.embedder.embed_queries([query])[0]
+        with self._lock:
+            if len(self._queries) >= 64:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[query] = vec
+        return vec
+
+    def sentence_cosines(self, query: str, sentences: list[str]) -> np.ndarray:
+        """e5 cosine of each sentence with ``query``; sentence vectors are made once."""
+        qvec = self.query_vector(query)
+        with self._lock:
+            todo = [s for s in dict.fromkeys(sentences) if s not in self._by_text]
+        if todo:
+            vecs = self.embedder.embed_passages(todo)
+            with self._lock:
+                if len(self._by_text) > 20_000:  # bounded: an archive's worth of questions
+                    self._by_text.clear()
+                self._by_text.update(zip(todo, vecs, strict=True))
+        with self._lock:
+            mat = np.stack([self._by_text[s] for s in sentences])
+        return mat @ qvec
+
     def search(self, query: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.top_k
         lang = detect_language(query)
         lex = self._lexical_index()
-        qvec = self.embedder.embed_queries([query])[0]
+        qvec = self.query_vector(query)
         dense = self.store.query(qvec, CANDIDATES)
         best = max((s for _, s in dense), default=0.0)
         chunk_of = lex.by_id | {c.id: c for c, _ in dense}
@@ -220,6 +248,7 @@ class Retriever:
             with self._lock:
                 for cid, text, sents in todo:
                     cached[cid] = self._sentences[cid] = (text, vecs[at : at + len(sents)])
+                    self._by_text.update(zip(sents, vecs[at : at + len(sents)], strict=True))
                     at += len(sents)
         return {cid: float(np.max(cached[cid][1] @ qvec)) for cid in ids}
 

@@ -173,8 +173,25 @@ class Newsbot:
             q,
             language=language,
             search_query=query,
+            gloss=self.glosser() if self.settings.answer_glosses else None,
             **self._kwargs(),  # type: ignore[arg-type]
         )
+
+    def glosser(self) -> Callable[[str], tuple[str, list[str]]]:
+        """English for a cited Arabic sentence, by the translation pipeline (glossary
+        names, number and meaning checks, the sentence cache that ingest --translate
+        fills): (english, flags)."""
+        from bot.writer import needs_translation
+
+        writer = self.writer("translate")
+
+        def gloss(arabic: str) -> tuple[str, list[str]]:
+            if not needs_translation(arabic):
+                return arabic, []
+            w = writer.write(arabic)
+            return w.text, list(w.flags)
+
+        return gloss
 
     def answer(
         self,
