@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 from rouge_score import rouge_scorer  # noqa: E402
 
 from bot.arabic import normalize  # noqa: E402
+from bot.chunk import sentence_units  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.embed import get_embedder  # noqa: E402
 from bot.summarize import select  # noqa: E402
-from bot.writer import sentence_units  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "sum_ar_easc.news.jsonl"
 

@@ -194,7 +194,8 @@ def stream_answer(
     lang = answer_language(question, language or settings.answer_language)
     prompt = load_prompt(settings.prompts_dir, "answer")
     query = search_query or question
-    result = retriever.search(query)
+    sentences = settings.answer_evidence is AnswerEvidence.SENTENCES
+    result = retriever.search(query, settings.evidence_chunks if sentences else None)
     turn = _Turn(question, lang, query, result, t0, time.perf_counter() - t0)
     yield Retrieved(result.hits, result.covered)
 
@@ -283,9 +284,7 @@ class _Asker:
         names = question_names(f"{t.question} {t.query}", self.glossary)
         articles = article_names(t.result.hits, self.glossary)
         settled = settle(resolved, self.glossary, t.question, names.strong, articles)
-        return _Attempt(
-            passages, raw, settled, resolved.invalid_markers, resolved.repaired_markers
-        )
+        return _Attempt(passages, raw, settled, resolved.invalid_markers, resolved.repaired_markers)
 
 
 def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss | None) -> Done:

@@ -149,3 +149,21 @@ def chunk_text(text: str, max_tokens: int = 160, overlap_tokens: int = 40) -> li
             k -= 1
         i = k
     return chunks
+
+
+MAX_UNIT_WORDS = 60
+
+
+def sentence_units(text: str) -> list[tuple[int, int]]:
+    """Sentences to work on: ``sentence_spans`` re-joined where it cut at a comma or
+    semicolon (a clause alone loses its subject), up to ``MAX_UNIT_WORDS`` words."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        if out:
+            pa, pb = out[-1]
+            joined_words = len(text[pa:b].split())
+            if text[pb - 1] in "،,؛;" and "\n" not in text[pb:a] and joined_words <= MAX_UNIT_WORDS:
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.answer import Done, Retrieved, Token
+from bot.answer import Done, Retrieved, Retrying, Token
 from bot.config import AnswerLanguage, Settings
 from bot.errors import ConfigError, InputError, NewsbotError
 
@@ -69,6 +70,27 @@ def _fail(exc: NewsbotError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _bar(unit: str) -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
+    from tqdm import tqdm
+
+    state: dict[str, tqdm] = {}
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar = state.get("bar")
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = state["bar"] = tqdm(total=total, unit=unit, file=sys.stderr)
+        bar.set_description_str(label[:40], refresh=False)
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return progress, close
+
+
 @app.command("ingest")
 def ingest_cmd(
     paths: Annotated[
@@ -77,6 +99,14 @@ def ingest_cmd(
     index: IndexOpt = None,
     rebuild: Annotated[
         bool, typer.Option(help="Drop the index and embed everything again.")
+    ] = False,
+    translate: Annotated[
+        bool,
+        typer.Option(
+            "--translate",
+            help="Also write the English gloss of every sentence now (resumable), so "
+            "citations show it at once.",
+        ),
     ] = False,
 ) -> None:
     """Chunk, embed and store articles; only what changed is embedded again."""
@@ -104,6 +134,25 @@ def ingest_cmd(
     for name, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(name)}: {escape(reason)}")
     out.print(report.summary())
+    if translate:
+        _gloss_all(bot)
+
+
+def _gloss_all(bot: Any) -> None:
+    progress, close = _bar("sent")
+    try:
+        n, flagged = bot.gloss_corpus(progress)
+    except KeyboardInterrupt:
+        close()
+        err.print("[yellow]interrupted[/yellow]: glossed sentences are cached; run again")
+        raise typer.Exit(130) from None
+    except NewsbotError as exc:
+        close()
+        raise _fail(exc) from exc
+    finally:
+        close()
+        bot.close()
+    out.print(f"{n} sentences glossed in English; {flagged} flagged by the translation checks.")
 
 
 @app.command("search")
@@ -176,6 +225,9 @@ def _print_answer(
         elif isinstance(event, Token) and not as_json:
             streamed = True
             print(event.text, end="", flush=True)
+        elif isinstance(event, Retrying) and not as_json:
+            print()
+            err.print(f"[yellow]checking again: {escape(event.reason)}[/yellow]")
         elif isinstance(event, Done):
             answer = event.answer
     if answer is None:
@@ -186,13 +238,22 @@ def _print_answer(
         return
     if streamed:
         print()
-    out.rule("checked answer")
+    out.rule("checked answer" if answer.verified else "[yellow]unverified answer[/yellow]")
     out.print(escape(answer.answer), soft_wrap=True)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
             out.print(f"[{c.n}] {escape(c.source)} (chars {c.start}-{c.end})")
             out.print(f"    [dim]{escape(c.quote[:300])}[/dim]", soft_wrap=True)
+            if c.quote_en:
+                mark = f" [yellow](check: {escape('; '.join(c.quote_en_flags))})[/yellow]"
+                flags = mark if c.quote_en_flags else ""
+                out.print(f"    English: {escape(c.quote_en)}{flags}", soft_wrap=True)
+    if answer.dropped:
+        out.print(
+            f"[yellow]{len(answer.dropped)} sentence(s) of the answer left out: their numbers "
+            "or names are not in the cited sentences[/yellow]"
+        )
     if answer.invalid_markers:
         out.print(
             f"[yellow]{answer.invalid_markers} citation marker(s) pointed at no passage "

@@ -4,7 +4,6 @@ resumable (finished sentences are cached), output as Markdown, JSON or HTML."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from bot.cli import IndexOpt, _bot, _fail, _settings, app, err
+from bot.cli import IndexOpt, _bar, _bot, _fail, _settings, app, err
 from bot.errors import NewsbotError
 
 # -- translate / summarize / brief ---------------------------------------------------------
@@ -28,27 +27,6 @@ def _read(file: Path) -> tuple[str, str]:
 
     art = read_article(file)  # IngestError (a NewsbotError) says why it is not an article
     return art.source, art.text
-
-
-def _bar(unit: str) -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
-    from tqdm import tqdm
-
-    state: dict[str, tqdm] = {}
-
-    def progress(done: int, total: int, label: str) -> None:
-        bar = state.get("bar")
-        if bar is None or bar.total != total:
-            if bar is not None:
-                bar.close()
-            bar = state["bar"] = tqdm(total=total, unit=unit, file=sys.stderr)
-        bar.set_description_str(label[:40], refresh=False)
-        bar.update(done - bar.n)
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].close()
-
-    return progress, close
 
 
 def _emit(result: Any, out_file: Path | None, as_json: bool, html_ok: bool = False) -> None:

@@ -122,6 +122,7 @@ class Settings(BaseSettings):
     answer_language: AnswerLanguage = AnswerLanguage.AUTO
     answer_evidence: AnswerEvidence = AnswerEvidence.SENTENCES
     evidence_sentences: int = Field(6, ge=1, le=30)  # sentences given to the answer prompt
+    evidence_chunks: int = Field(8, ge=1, le=50)  # retrieved chunks they are picked from
     # An answer whose claims its cited sentences lack is asked again this many times.
     answer_retries: int = Field(1, ge=0, le=2)
     # Every cited Arabic sentence gets an English gloss (the translation pipeline, cached).

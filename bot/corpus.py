@@ -121,4 +121,3 @@ def safe_name(name: str) -> str:
     """A plain file name for an upload: no folders, no hidden files, no odd characters."""
     base = _UNSAFE.sub("_", Path(name).name).strip(" .")
     return base or "article.txt"
-

@@ -17,13 +17,16 @@ sentence about Tal Afar that happens to hold a number.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from bot.arabic import detect_language, numbers, search_terms
-from bot.chunk import sentence_spans
+from bot.arabic import arabic_share, detect_language, numbers, search_terms
+from bot.chunk import sentence_spans, sentence_units
 from bot.glossary import Glossary, Term
 from bot.retrieve import Hit, Retriever
 
@@ -32,9 +35,13 @@ from bot.retrieve import Hit, Retriever
 NAME_WEIGHT = 0.08  # per share of the question's names the sentence holds
 TERM_WEIGHT = 0.06  # share of an Arabic question's terms the sentence holds
 NUMBER_WEIGHT = 0.03  # a number, for a how-many / how-much question
+TYPE_WEIGHT = 0.03  # a person for "who", a place for "where"
+CAPTION_PENALTY = 0.05  # a line with next to no Arabic in an Arabic article: a caption
 RANK_WEIGHT = 0.02  # the chunk's rank: 1 for the first, falling
 STRONG_KINDS = ("places", "people")  # names that pin a question to one article
 MIN_WORDS = 3  # a sentence shorter than this is a caption or a heading
+_WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*(?:من|مَن)\s", re.IGNORECASE)
+_WHERE = re.compile(r"^\s*where\b|^\s*(?:أين|اين)\s", re.IGNORECASE)
 _HOW_MANY = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b|\bكم\b|\bعدد\b|\bنسبة\b",
     re.IGNORECASE,
@@ -64,26 +71,53 @@ def names_in(text: str, glossary: Glossary) -> set[str]:
     }
 
 
-def _sentences(hits: list[Hit]) -> list[tuple[int, Hit]]:
-    """Every sentence of the hits as a sentence-sized Hit (file offsets), once each,
-    with the rank of the first chunk it came from."""
+@dataclass(frozen=True)
+class _Unit:
+    rank: int  # of the chunk it came from
+    hit: Hit  # the sentence as a citable Hit (file offsets)
+    pieces: tuple[str, ...]  # its clauses, as retrieval embedded them
+
+
+@lru_cache(maxsize=256)
+def _article(path: str, mtime_ns: int, size: int) -> tuple[str, tuple, tuple]:
+    """An article's text, its sentences and its clauses (cached while the file is as is)."""
+    text = Path(path).read_text("utf-8-sig")
+    return text, tuple(sentence_units(text)), tuple(sentence_spans(text))
+
+
+def _source_text(h: Hit) -> tuple[str, int, tuple, tuple]:
+    """The text to cut ``h``'s sentences from, with its offset in the file: the whole
+    article when its file still holds this chunk (a chunk often starts mid-sentence,
+    leaving a clause without its subject), else the chunk alone."""
+    try:
+        st = os.stat(h.path)
+        text, units, clauses = _article(h.path, st.st_mtime_ns, st.st_size)
+        if text[h.start : h.end] == h.text:
+            return text, 0, units, clauses
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    return h.text, h.start, tuple(sentence_units(h.text)), tuple(sentence_spans(h.text))
+
+
+def _sentences(hits: list[Hit]) -> list[_Unit]:
+    """Every sentence that overlaps a hit (clauses re-joined, ``sentence_units``) as a
+    sentence-sized Hit with file offsets, once each, with its chunk's rank."""
     seen: set[tuple[str, int]] = set()
-    out: list[tuple[int, Hit]] = []
+    out: list[_Unit] = []
     for rank, h in enumerate(hits):
-        for a, b in sentence_spans(h.text):
-            key = (h.path or h.source, h.start + a)
-            text = h.text[a:b]
-            if key in seen or len(text.split()) < MIN_WORDS:
+        text, base, units, clauses = _source_text(h)
+        for a, b in units:
+            start, end = base + a, base + b
+            if end <= h.start or start >= h.end:
+                continue  # not in this chunk
+            key = (h.path or h.source, start)
+            sentence = text[a:b]
+            if key in seen or len(sentence.split()) < MIN_WORDS:
                 continue
             seen.add(key)
-            unit = replace(
-                h,
-                chunk_id=f"{h.source}@{h.start + a}",
-                start=h.start + a,
-                end=h.start + b,
-                text=text,
-            )
-            out.append((rank, unit))
+            pieces = tuple(text[x:y] for x, y in clauses if x >= a and y <= b) or (sentence,)
+            unit = replace(h, chunk_id=f"{h.source}@{start}", start=start, end=end, text=sentence)
+            out.append(_Unit(rank, unit, pieces))
     return out
 
 
@@ -98,7 +132,7 @@ def select(
 ) -> list[Hit]:
     """The ``k`` best sentences of ``hits`` for ``question`` (searched as ``query``), in
     reading order; sentences in ``exclude`` ((source, start)) are left out."""
-    units = [(r, u) for r, u in _sentences(hits) if (u.source, u.start) not in exclude]
+    units = [u for u in _sentences(hits) if (u.hit.source, u.hit.start) not in exclude]
     if not units:
         return []
     names = question_names(f"{question} {query}", glossary)
@@ -106,19 +140,21 @@ def select(
     if names.strong:
         pinned = {src for src, held in articles.items() if names.strong <= held}
         if pinned:  # one article holds every place and person asked about: only it
-            units = [(r, u) for r, u in units if u.source in pinned]
-    cos = retriever.sentence_cosines(query, [u.text for _, u in units])
+            units = [u for u in units if u.hit.source in pinned]
+    # A sentence is as close as its closest clause (retrieval's cached clause vectors).
+    pieces = [p for u in units for p in u.pieces]
+    cos = iter(retriever.sentence_cosines(query, pieces).tolist())
     scores = [
-        float(cos[i]) + _bonus(question, query, names, articles, rank, u, glossary)
-        for i, (rank, u) in enumerate(units)
+        max(next(cos) for _ in u.pieces)
+        + _bonus(question, query, names, articles, u.rank, u.hit, glossary)
+        for u in units
     ]
     best = sorted(np.argsort(scores)[::-1][:k].tolist())
-    picked = [replace(units[i][1], score=round(scores[i], 4)) for i in best]
-    return sorted(picked, key=lambda u: (_first_rank(units, u.source), u.start))
-
-
-def _first_rank(units: list[tuple[int, Hit]], source: str) -> int:
-    return min(r for r, u in units if u.source == source)
+    picked = [(units[i].rank, replace(units[i].hit, score=round(scores[i], 4))) for i in best]
+    first: dict[str, int] = {}
+    for rank, h in picked:
+        first[h.source] = min(first.get(h.source, rank), rank)
+    return [h for _, h in sorted(picked, key=lambda p: (first[p[1].source], p[1].start))]
 
 
 def article_names(hits: list[Hit], glossary: Glossary) -> dict[str, set[str]]:
@@ -148,4 +184,15 @@ def _bonus(
             bonus += TERM_WEIGHT * len(terms & set(search_terms(unit.text))) / len(terms)
     if _HOW_MANY.search(question) and numbers(unit.text):
         bonus += NUMBER_WEIGHT
+    kinds = _kinds(unit.text, glossary) if _WHO.search(question) or _WHERE.search(question) else ()
+    if _WHO.search(question) and "people" in kinds:
+        bonus += TYPE_WEIGHT
+    if _WHERE.search(question) and "places" in kinds:
+        bonus += TYPE_WEIGHT
+    if arabic_share(unit.text) < 0.3:
+        bonus -= CAPTION_PENALTY
     return bonus
+
+
+def _kinds(text: str, glossary: Glossary) -> set[str]:
+    return {m.term.kind for m in glossary.find(text)}

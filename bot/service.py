@@ -133,6 +133,25 @@ class Newsbot:
         report = self.ingest(saved, progress=progress, prune=False) if saved else None
         return report, problems
 
+    def gloss_corpus(self, progress: Progress | None = None) -> tuple[int, int]:
+        """English glosses for every sentence of the indexed articles, made now (and
+        cached) so the chat's citations show them at once. Resumable: what is done is in
+        the sentence cache. Returns (sentences glossed, of which flagged)."""
+        from bot.chunk import sentence_spans
+
+        gloss = self.glosser()
+        sentences: list[str] = []
+        for entry in indexed_files(self.settings).values():
+            found = self.source(str(entry.get("source")))
+            if found is not None:
+                sentences += [found.text[a:b] for a, b in sentence_spans(found.text)]
+        flagged = 0
+        for i, s in enumerate(sentences, 1):
+            flagged += bool(gloss(s)[1])
+            if progress:
+                progress(i, len(sentences), "glossing")
+        return len(sentences), flagged
+
     def reset_index(self) -> None:
         """Forget every chunk: the next ingest embeds the corpus again."""
         with self._ingest_lock:

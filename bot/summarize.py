@@ -19,10 +19,11 @@ import numpy as np
 
 from bot.arabic import arabic_share
 from bot.checks import CheckReport, figures, support, ungrounded_numbers
+from bot.chunk import sentence_units
 from bot.config import Settings
 from bot.embed import Embedder
 from bot.llm import ChatGateway, describe_model
-from bot.writer import Progress, SentenceWriter, md_escape, sentence_units
+from bot.writer import Progress, SentenceWriter, md_escape
 
 # Picking weights. News puts the gist first: on EASC news (bench/summarize.py) ROUGE-2 went
 # .465 -> .521 -> .534 for a lead bonus of .05 -> .15 -> .3; .15 keeps centrality in charge.

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from bot.checks import CheckReport, figures, ungrounded_numbers
+from bot.chunk import sentence_units
 from bot.config import Settings
 from bot.llm import ChatGateway, describe_model
 from bot.writer import (
@@ -29,7 +30,6 @@ from bot.writer import (
     Written,
     md_escape,
     needs_translation,
-    sentence_units,
 )
 
 

@@ -21,7 +21,6 @@ from sacrebleu.metrics.chrf import CHRF
 from bot.arabic import arabic_share
 from bot.cache import ResultCache, key
 from bot.checks import dropped_numbers, figures, polarity, ungrounded_numbers
-from bot.chunk import sentence_spans
 from bot.config import Settings
 from bot.embed import Embedder, get_embedder
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
@@ -49,11 +48,9 @@ class Written:
     cached: bool = False
 
 
-
 def md_escape(text: str) -> str:
     """Text as inert markdown on one line: HTML and markdown syntax shown, never run."""
     return re.sub(r"([\\`*_\[\]<>#|!~$])", r"\\\1", " ".join(text.split()))
-
 
 
 _PREAMBLE = re.compile(
@@ -290,10 +287,6 @@ def pick(
     return ok[int(np.argmax(scores))]
 
 
-
-
-
-
 def glossary_path(settings: Settings) -> Path:
     return settings.glossary_path
 
@@ -301,23 +294,5 @@ def glossary_path(settings: Settings) -> Path:
 def needs_translation(sentence: str) -> bool:
     """Only Arabic text goes to the model; English captions, bare numbers stay as they are."""
     return arabic_share(sentence) >= 0.5
-
-
-MAX_UNIT_WORDS = 60
-
-
-def sentence_units(text: str) -> list[tuple[int, int]]:
-    """Sentences to work on: ``sentence_spans`` re-joined where it cut at a comma or
-    semicolon (a clause alone loses its subject), up to ``MAX_UNIT_WORDS`` words."""
-    out: list[tuple[int, int]] = []
-    for a, b in sentence_spans(text):
-        if out:
-            pa, pb = out[-1]
-            joined_words = len(text[pa:b].split())
-            if text[pb - 1] in "،,؛;" and "\n" not in text[pb:a] and joined_words <= MAX_UNIT_WORDS:
-                out[-1] = (pa, b)
-                continue
-        out.append((a, b))
-    return out
 
 

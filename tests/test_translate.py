@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.chunk import sentence_units
 from bot.embed import get_embedder
 from bot.glossary import load_glossary, transliterate
 from bot.service import Newsbot
 from bot.translate import translate_text
-from bot.writer import clean_output, is_headline, pick, plausible_length, sentence_units
+from bot.writer import clean_output, is_headline, pick, plausible_length
 from tests.conftest import ROOT, make_settings
 from tests.support.openai_server import FakeOpenAI
 

@@ -143,5 +143,3 @@ class SuiteResult:
             "notices": self.notices,
             "cases": [c.as_json() for c in self.cases],
         }
-
-

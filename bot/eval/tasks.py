@@ -19,8 +19,6 @@ from bot.summarize import Span
 TaskRunner = Callable[[Newsbot, LoadedCase], Output]
 
 
-
-
 def run_ask(bot: Newsbot, lc: LoadedCase) -> Output:
     """A question, with earlier turns rewritten into a standalone query like the chat does."""
     inp = lc.case.input
@@ -39,7 +37,8 @@ def run_ask(bot: Newsbot, lc: LoadedCase) -> Output:
         model=answer.model,
         search_query=answer.search_query,
         question=question,
-        flags=[f"not in the cited passages: {u}" for u in answer.unsupported],
+        flags=[f"not in the cited passages: {u}" for u in answer.unsupported]
+        + [f"left out (unsupported): {d}" for d in answer.dropped],
     )
 
 
@@ -190,5 +189,3 @@ TASKS: dict[Task, TaskRunner] = {
     Task.SUMMARIZE: run_summarize,
     Task.BRIEF: run_brief,
 }
-
-

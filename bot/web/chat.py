@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answer import Answer, Done, Retrieved, Token
+from bot.answer import Answer, Done, Retrieved, Retrying, Token
 from bot.condense import Turn
 from bot.config import AnswerLanguage
 from bot.errors import ModelUnavailable, NewsbotError
@@ -71,7 +71,8 @@ def _cards(bot: Newsbot, answer: Answer) -> str:
         if found is None:
             continue
         ref = render.CiteRef(c.source, c.start, c.end, c.n)
-        cards.append(render.source_card(c.source, found.title, found.text, ref))
+        gloss = render.gloss_html(c.quote_en, c.quote_en_flags)
+        cards.append(render.source_card(c.source, found.title, found.text, ref, gloss=gloss))
     if not cards:
         return render.panel_note("The cited articles are not in the corpus folder.")
     return render.sources_panel(cards, "Sources of the last answer")
@@ -125,6 +126,9 @@ class ChatHandlers:
                 elif isinstance(event, Token):
                     partial += event.text
                     show(render.streaming_message(partial))
+                elif isinstance(event, Retrying):  # the first draft failed its check
+                    partial = ""
+                    show(render.pending_message("Checking the answer against the sources again…"))
                 elif isinstance(event, Done):
                     answer = event.answer
                     break
@@ -150,7 +154,13 @@ class ChatHandlers:
         found = self.bot.source(ref.source)
         if found is None:
             return render.panel_note(f"{ref.source} is not an indexed file in the corpus folder.")
-        card = render.source_card(ref.source, found.title, found.text, ref, active=True)
+        gloss = ""
+        if self.bot.settings.answer_glosses and render.valid_span(found.text, ref.start, ref.end):
+            try:  # made with the answer: from the sentence cache, no model call
+                gloss = render.gloss_html(*self.bot.glosser()(found.text[ref.start : ref.end]))
+            except NewsbotError:
+                gloss = ""  # the Arabic stays readable without it
+        card = render.source_card(ref.source, found.title, found.text, ref, True, gloss)
         return render.sources_panel([card], f"Source [{ref.n}]")
 
     def clear(self) -> tuple[Any, ...]:

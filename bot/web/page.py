@@ -137,12 +137,12 @@ def _wire_chat(h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, 
 
 def _wire_ingest(h: ChatHandlers, p: IngestPanel, status: Any, tools: Refresh) -> None:
     refresh, lists = tools
-    p.add_btn.click(
-        h.upload, p.upload, [p.report, status, p.upload], **INGESTING, **PRIVATE
-    ).then(refresh, None, lists, **QUICK)
-    p.rescan_btn.click(
-        h.rescan_folder, None, [p.report, status], **INGESTING, **PRIVATE
-    ).then(refresh, None, lists, **QUICK)
+    p.add_btn.click(h.upload, p.upload, [p.report, status, p.upload], **INGESTING, **PRIVATE).then(
+        refresh, None, lists, **QUICK
+    )
+    p.rescan_btn.click(h.rescan_folder, None, [p.report, status], **INGESTING, **PRIVATE).then(
+        refresh, None, lists, **QUICK
+    )
 
 
 def build_app(bot: Newsbot) -> gr.Blocks:

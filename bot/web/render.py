@@ -161,6 +161,13 @@ def answer_message(answer: Answer) -> str:
     body = paragraphs(answer.answer, link)
     if answer.declined:
         body = body.replace('<p dir="auto">', '<p dir="auto">ⓘ ', 1)
+    elif not answer.verified:  # never shown as if it were fine
+        kind += " nb-unverified"
+        body = (
+            '<p class="nb-unverified-banner" dir="ltr">⚠ Unverified: the cited sentences do '
+            f"not hold {esc(', '.join(answer.unsupported))}. Check the sources before relying "
+            "on this answer.</p>" + body
+        )
     refs = "".join(
         f'<li class="nb-ref" dir="ltr">{cite_link(c)} <span class="nb-file">{esc(c.source)}</span>'
         + (f' <bdi class="nb-title" dir="auto">{esc(c.title)}</bdi>' if c.title else "")
@@ -178,12 +185,18 @@ def answer_message(answer: Answer) -> str:
             '<span class="nb-unsupported">⚠ not in the cited passages: '
             f"{esc(', '.join(answer.unsupported))}</span>"
         )
+    if answer.dropped:
+        notes.append(
+            f'<span class="nb-unsupported">{len(answer.dropped)} sentence(s) left out: not '
+            "in the cited sentences</span>"
+        )
     notes.append(esc(answer.model))
     total = answer.timings.get("total_s")
     if total is not None and not answer.declined:
         first = answer.timings.get("first_token_s", total)
         notes.append(f"first token {first:.1f} s, total {total:.1f} s")
-    copy = esc(as_text(answer.answer, answer.citations))  # newlines as entities (esc)
+    text = answer.answer if answer.verified else f"[UNVERIFIED] {answer.answer}"
+    copy = esc(as_text(text, answer.citations))  # newlines as entities (esc)
     return (
         f'<div class="nb-msg {kind}"><div class="nb-body">{body}</div>{refs_html}'
         f'<div class="nb-meta" dir="ltr">{" · ".join(notes)} '
@@ -238,8 +251,31 @@ def valid_span(text: str, start: int, end: int) -> bool:
     return 0 <= start < end <= len(text)
 
 
-def source_card(source: str, title: str, text: str, ref: CiteRef, active: bool = False) -> str:
-    """One cited source: file, title, the passage right-to-left in its paragraph."""
+def gloss_html(english: str, flags: Sequence[str] = ()) -> str:
+    """The English gloss of a cited Arabic sentence, marked as newsbot's own translation."""
+    if not english:
+        return ""
+    warn = (
+        f'<div class="nb-gloss-flags">⚠ check against the Arabic: {esc("; ".join(flags))}</div>'
+        if flags
+        else ""
+    )
+    return (
+        '<div class="nb-gloss" dir="ltr" lang="en"><span class="nb-gloss-label">English '
+        f"(machine translation):</span> {esc(english)}{warn}</div>"
+    )
+
+
+def source_card(
+    source: str,
+    title: str,
+    text: str,
+    ref: CiteRef,
+    active: bool = False,
+    gloss: str = "",
+) -> str:
+    """One cited source: file, title, the sentence right-to-left in its paragraph, and
+    (``gloss``, from ``gloss_html``) its English."""
     head = (
         f'<div class="nb-card-head" dir="ltr"><span class="nb-badge">[{ref.n}]</span> '
         f'<span class="nb-file">{esc(source)}</span></div>'
@@ -261,7 +297,7 @@ def source_card(source: str, title: str, text: str, ref: CiteRef, active: bool =
         'target="_blank" rel="noopener">Open the whole article ↗</a>'
     )
     cls = "nb-card nb-active" if active else "nb-card"
-    return f'<div class="{cls}">{head}{title_html}{passage}{link}</div>'
+    return f'<div class="{cls}">{head}{title_html}{passage}{gloss}{link}</div>'
 
 
 def sources_panel(cards: Sequence[str], heading: str) -> str:

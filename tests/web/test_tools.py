@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot import web  # noqa: F401  (first: it sets the telemetry switches before gradio loads)
+from bot.chunk import sentence_units
 from bot.config import PROJECT_ROOT, Settings
 from bot.service import Newsbot
 from bot.web.tools import summary_html, translation_html
-from bot.writer import sentence_units
 from tests.support.chat_server import RunningChat, start_chat
 from tests.support.openai_server import FakeOpenAI
 
