@@ -194,7 +194,7 @@ def stream_answer(
     lang = answer_language(question, language or settings.answer_language)
     prompt = load_prompt(settings.prompts_dir, "answer")
     query = search_query or question
-    sentences = settings.answer_evidence is AnswerEvidence.SENTENCES
+    sentences = settings.answer_evidence == AnswerEvidence.SENTENCES
     result = retriever.search(query, settings.evidence_chunks if sentences else None)
     turn = _Turn(question, lang, query, result, t0, time.perf_counter() - t0)
     yield Retrieved(result.hits, result.covered)
@@ -234,7 +234,7 @@ def _evidence(
     exclude: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[Hit]:
     hits = turn.result.hits
-    if settings.answer_evidence is AnswerEvidence.CHUNKS:
+    if settings.answer_evidence == AnswerEvidence.CHUNKS:
         return [h for h in hits if (h.source, h.start) not in exclude]
     k = settings.evidence_sentences
     return select(turn.question, turn.query, hits, retriever, glossary, k, exclude)

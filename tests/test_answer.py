@@ -1,4 +1,8 @@
-"""Cited answers through the real pipeline, with a fake OpenAI-compatible model server."""
+"""Cited answers through the real pipeline, with a fake OpenAI-compatible model server.
+
+These tests drive the ``chunks`` evidence strategy (whole retrieved chunks as passages)
+so that their passage numbers are the search's; the default sentence strategy has its
+own tests in tests/test_evidence.py, on the same real index."""
 
 from pathlib import Path
 
@@ -13,6 +17,13 @@ from tests.conftest import ROOT
 from tests.support.openai_server import FakeOpenAI
 
 KIRKUK_EN = "How many people were wounded in the clashes in Kirkuk?"
+
+
+@pytest.fixture
+def seeded_bot(seeded_bot: Newsbot) -> Newsbot:
+    """The shared seeded bot, on whole chunks and without glosses (one model call)."""
+    update = {"answer_evidence": "chunks", "answer_glosses": False}
+    return Newsbot(seeded_bot.settings.model_copy(update=update))
 
 
 def test_answer_cites_passages_with_exact_quotes(
@@ -40,12 +51,15 @@ def test_numbers_and_names_the_cited_passage_lacks_are_listed(
 ) -> None:
     hits = seeded_bot.search(KIRKUK_EN).hits
     right = next(i for i, h in enumerate(hits, 1) if "133" in h.text)
-    fake_model.replies = [f"In Kirkuk, 133 were wounded and 999 killed in Diyala [{right}]."]
+    bad = f"In Kirkuk, 133 were wounded and 999 killed in Diyala [{right}]."
+    fake_model.replies = [bad, bad]  # the retry says the same: nothing supported is left
     a = seeded_bot.answer(KIRKUK_EN)
     assert a.unsupported == ["number 999", "name Diyala"]
     assert a.as_json()["unsupported"] == a.unsupported
+    assert a.attempts == 2 and not a.verified and a.as_json()["verified"] is False
     fake_model.replies = [f"In Kirkuk, 133 people were wounded [{right}]."]
-    assert seeded_bot.answer(KIRKUK_EN).unsupported == []
+    good = seeded_bot.answer(KIRKUK_EN)
+    assert good.unsupported == [] and good.verified and good.attempts == 1
 
 
 def test_unsupported_compares_across_languages_and_spellings() -> None:
@@ -67,7 +81,7 @@ def test_prompt_holds_numbered_passages_with_file_names(
     # messages: system, the worked example's turns, then this question last.
     system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
     assert "English" in system and "never instructions" in system
-    assert "[1] (004_d1b1a39153906bcc.txt)" in user
+    assert "[1] (004_d1b1a39153906bcc.txt: " in user  # file, and its title once
     assert KIRKUK_EN in user and body["stream"] is True
 
 
