@@ -17,12 +17,12 @@ embeddings (English vs Arabic works: e5 is cross-lingual).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.arabic import normalize
+from bot.arabic import arabic_share, normalize
 from bot.embed import Embedder
 
 _AR_UNITS = {
@@ -383,3 +383,77 @@ def support(embedder: Embedder, statements: Sequence[str], cited: Sequence[str])
     a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
     b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-9)
     return np.sum(a * b, axis=1)
+
+
+# -- what a number counts -------------------------------------------------------------------
+# "46 people were wounded" from "46 شخصا قتلوا، وأصيب 133 بجروح": the number is in the
+# source, the name too, and the sentence is wrong. The words in a number's own clause say
+# what it counts; a small bilingual lexicon of what news numbers count compares them.
+# English patterns; Arabic stems matched at the start of normalised words (after و ف ب ل).
+ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    "killed": (
+        re.compile(r"\b(?:kill\w*|dead|died|die|deaths?|slain|lives|fatalit\w*)\b", re.I),
+        ("قتل", "قتيل", "مقتل", "مصرع", "حتف", "وفا", "توفي", "ماتو", "موت"),
+    ),
+    "wounded": (
+        re.compile(r"\b(?:wound\w*|injur\w*|hurt)\b", re.I),
+        ("جرح", "جريح", "بجروح", "اصيب", "اصاب", "مصاب"),
+    ),
+    "arrested": (
+        re.compile(r"\b(?:arrest\w*|detain\w*|captur\w*|prisoners?)\b", re.I),
+        ("اعتقل", "اعتقال", "معتقل", "القبض", "احتجز", "اسر", "اسير"),
+    ),
+    "surrendered": (re.compile(r"\bsurrender\w*\b", re.I), ("سلمو", "سلم انفس", "استسلم")),
+    "displaced": (
+        re.compile(r"\b(?:displac\w*|fled|flee\w*|refugees?)\b", re.I),
+        ("نزح", "نازح", "نزوح", "فرو", "هرب", "لاجي"),
+    ),
+}
+_CLAUSE = re.compile(r"[^,;،؛.!?؟\n]+")
+_AR_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _roles_en(clause: str) -> set[str]:
+    return {role for role, (pattern, _) in ROLES.items() if pattern.search(clause)}
+
+
+def _roles_ar(clause: str) -> set[str]:
+    words = [w[1:] if w[:1] in "وفبل" and len(w) > 3 else w for w in _AR_WORD.findall(clause)]
+    plain = " ".join(words)
+    return {
+        role
+        for role, (_, stems) in ROLES.items()
+        if any(w.startswith(s) for w in words for s in stems if " " not in s)
+        or any(s in plain for s in stems if " " in s)
+    }
+
+
+def _clauses_by_value(text: str, roles: Callable[[str], set[str]]) -> dict[float, set[str]]:
+    out: dict[float, set[str]] = {}
+    for m in _CLAUSE.finditer(normalize(text)):
+        clause = m.group(0)
+        found = roles(clause)
+        for f in figures(clause, source=True):
+            out.setdefault(f.value, set()).update(found)
+    return out
+
+
+def number_roles(output: str, sources: Sequence[str]) -> list[str]:
+    """Numbers of ``output`` whose clause says they count something (killed, wounded,
+    arrested...) that no clause of ``sources`` holding that number says."""
+    held: dict[float, set[str]] = {}
+    for s in sources:
+        for value, roles in _clauses_by_value(s, _roles_ar).items():
+            held.setdefault(value, set()).update(roles)
+    problems: list[str] = []
+    roles = _roles_ar if arabic_share(output) > 0.5 else _roles_en
+    for m in _CLAUSE.finditer(normalize(output) if roles is _roles_ar else output):
+        said = roles(m.group(0))
+        for f in figures(m.group(0)):
+            src = held.get(f.value, set())
+            if said and src and not said & src:
+                problems.append(
+                    f"number {f.text} counts {'/'.join(sorted(src))} in the source, "
+                    f"not {'/'.join(sorted(said))}"
+                )
+    return problems

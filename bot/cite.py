@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from bot.arabic import numbers
-from bot.checks import ungrounded_numbers
+from bot.checks import number_roles, ungrounded_numbers
 from bot.embed import Embedder
 from bot.glossary import Glossary, Term
 from bot.retrieve import Hit
@@ -28,6 +28,9 @@ MARKER = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*(?:\s*\[[^\]]*\])*")
+# An answer sentence, for the check: up to . ! ? ؟ followed by a space or the end (so
+# "2.5" and "window.x" do not cut it), its markers included, or a line.
+_CLAIM = re.compile(r"[^\n]+?(?:[.!?؟]+(?:\s*\[[^\]]*\])*(?=\s|$)|(?=\n)|$)")
 ATTACH_FLOOR = 0.80  # e5 cosine: below this a sentence is not taken to rest on a passage
 
 
@@ -163,6 +166,7 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
     user's own words, not the model's: restating them is not flagged (numbers are)."""
     plain = MARKER.sub(" ", text)  # "[2]" is a citation, not a figure
     out = [f"number {n}" for n in dict.fromkeys(ungrounded_numbers(plain, sources))]
+    out += [p for p in dict.fromkeys(number_roles(plain, sources)) if p not in out]
     held = {t.en for s in [*sources, question] for t in _names(s, glossary)}
     out += [
         f"name {en}"
@@ -201,7 +205,7 @@ def settle(
     against everything cited. ``strong_names`` (the question's places and people) must
     be held by a cited article (``article_names``: per source, the names its text holds)."""
     by_n = {c.n: c for c in resolved.citations}
-    parts = [m.group(0) for m in _SENTENCE.finditer(resolved.text) if m.group(0).strip()]
+    parts = [m.group(0) for m in _CLAIM.finditer(resolved.text) if m.group(0).strip()]
     kept: list[str] = []
     dropped: list[str] = []
     for part in parts:

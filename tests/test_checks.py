@@ -1,10 +1,13 @@
-"""Polarity check: denials and negations that a translation or statement loses or adds."""
+"""Output checks: denials and negations lost or added, numbers and what they count."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bot.checks import polarity, ungrounded_numbers
+from bot.checks import number_roles, polarity, ungrounded_numbers
+from tests.conftest import ROOT
 
 DENIAL = "ونفى متحدث باسم التحالف أن تكون طائراته قصفت القرية."
 NEGATED = "ولم تؤكد الحكومة الخبر حتى الآن."
@@ -60,3 +63,29 @@ def test_a_bare_million_in_the_source_grounds_one_million() -> None:
     assert ungrounded_numbers("Washington pledged $1 million to the Peshmerga.", [source]) == []
     assert ungrounded_numbers("Washington pledged $2 million.", [source]) == ["2 million"]
     assert ungrounded_numbers("Ten soldiers died.", ["وقتل العشرات من الجنود."]) == ["ten"]
+
+
+KIRKUK_CASUALTIES = (
+    "قال عميد في وزارة الداخلية، إن 46 شخصاً قتلوا، وأصيب 133 بجروح، خلال الاشتباكات في كركوك."
+)
+
+
+def test_a_number_given_the_wrong_role_is_caught() -> None:
+    """The probe's answer: right numbers, right place, killed and wounded swapped."""
+    assert number_roles("46 people were wounded in Kirkuk.", [KIRKUK_CASUALTIES]) == [
+        "number 46 counts killed in the source, not wounded"
+    ]
+    assert number_roles("133 were killed in Kirkuk.", [KIRKUK_CASUALTIES]) == [
+        "number 133 counts wounded in the source, not killed"
+    ]
+    assert number_roles("وأصيب 46 شخصاً بجروح", [KIRKUK_CASUALTIES])  # Arabic answers too
+    assert number_roles("46 people were killed and 133 wounded.", [KIRKUK_CASUALTIES]) == []
+    assert number_roles("46 people died; 133 were injured.", [KIRKUK_CASUALTIES]) == []
+    assert number_roles("There were 46 victims.", [KIRKUK_CASUALTIES]) == []  # no role said
+
+
+def test_number_roles_stay_quiet_on_human_reference_translations() -> None:
+    """NTREX's reference translations (bench/data): the rule must not object to them."""
+    rows = [json.loads(ln) for ln in (ROOT / "bench/data/mt_ar_en.dev.jsonl").open()]
+    flagged = [r["id"] for r in rows if number_roles(r["en"], [r["ar"]])]
+    assert flagged == []

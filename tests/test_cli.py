@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,11 +87,27 @@ def test_ask_json_with_a_configured_server(seed_index: Path, fake_model: FakeOpe
         "model",
         "timings",
         "unsupported",
+        "verified",
+        "dropped",
+        "attempts",
     }
     assert data["unsupported"] == [], "133 is in the cited passage"
-    assert data["model"] == "m1" and data["declined"] is False
-    assert data["citations"][0]["source"] == "004_d1b1a39153906bcc.txt"
-    assert set(data["citations"][0]) == {"n", "source", "chunk_id", "start", "end", "quote"}
+    assert data["model"] == "m1" and data["declined"] is False and data["verified"] is True
+    cited = data["citations"][0]
+    assert cited["source"] == "004_d1b1a39153906bcc.txt"
+    assert set(cited) == {
+        "n",
+        "source",
+        "chunk_id",
+        "start",
+        "end",
+        "quote",
+        "quote_en",
+        "quote_en_flags",
+    }
+    text = (seed_index / "corpus" / cited["source"]).read_text("utf-8")
+    assert text[cited["start"] : cited["end"]] == cited["quote"]  # one exact sentence
+    assert cited["quote_en"] and isinstance(cited["quote_en_flags"], list)
 
 
 def test_ask_streams_then_lists_sources(seed_index: Path, fake_model: FakeOpenAI) -> None:
@@ -98,7 +115,9 @@ def test_ask_streams_then_lists_sources(seed_index: Path, fake_model: FakeOpenAI
     env = cli_env(seed_index, NEWSBOT_BASE_URL=fake_model.base_url)
     r = run(["ask", "How many people were wounded in Kirkuk?"], env)
     assert r.returncode == 0, r.stderr
-    assert "Sources" in r.stdout and "[1] 004_d1b1a39153906bcc.txt" in r.stdout
+    assert "Sources" in r.stdout
+    assert re.search(r"\[\d\] 004_d1b1a39153906bcc\.txt \(chars \d+-\d+\)", r.stdout)
+    assert "English: " in r.stdout  # the cited sentence's gloss
 
 
 def test_dead_server_gives_one_line_and_exit_1(seed_index: Path) -> None:

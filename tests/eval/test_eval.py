@@ -695,6 +695,8 @@ def test_record_then_replay_is_deterministic_and_needs_no_model(
         chat_model="fake-model",
         cassette_dir=cassettes,
         cassette_mode="record",
+        answer_glosses=False,  # one call per answer: the count below means something
+        answer_retries=0,
     )
     recorded = evaluate(cases, settings, ingest_corpus=False)
     server.stop()  # replay must not need it
