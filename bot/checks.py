@@ -443,11 +443,12 @@ def number_roles(output: str, sources: Sequence[str]) -> list[str]:
     arrested...) that no clause of ``sources`` holding that number says."""
     held: dict[float, set[str]] = {}
     for s in sources:
-        for value, roles in _clauses_by_value(s, _roles_ar).items():
-            held.setdefault(value, set()).update(roles)
+        for value, found in _clauses_by_value(s, _roles_ar).items():
+            held.setdefault(value, set()).update(found)
     problems: list[str] = []
-    roles = _roles_ar if arabic_share(output) > 0.5 else _roles_en
-    for m in _CLAUSE.finditer(normalize(output) if roles is _roles_ar else output):
+    arabic = arabic_share(output) > 0.5
+    roles = _roles_ar if arabic else _roles_en
+    for m in _CLAUSE.finditer(normalize(output) if arabic else output):
         said = roles(m.group(0))
         for f in figures(m.group(0)):
             src = held.get(f.value, set())
