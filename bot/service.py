@@ -137,14 +137,14 @@ class Newsbot:
         """English glosses for every sentence of the indexed articles, made now (and
         cached) so the chat's citations show them at once. Resumable: what is done is in
         the sentence cache. Returns (sentences glossed, of which flagged)."""
-        from bot.chunk import sentence_spans
+        from bot.chunk import sentence_units
 
         gloss = self.glosser()
         sentences: list[str] = []
         for entry in indexed_files(self.settings).values():
             found = self.source(str(entry.get("source")))
             if found is not None:
-                sentences += [found.text[a:b] for a, b in sentence_spans(found.text)]
+                sentences += [found.text[a:b] for a, b in sentence_units(found.text)]
         flagged = 0
         for i, s in enumerate(sentences, 1):
             flagged += bool(gloss(s)[1])

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.support.openai_server import FakeOpenAI
 
@@ -180,3 +181,33 @@ def test_a_manifest_that_is_not_an_object_is_rebuilt(tmp_path: Path) -> None:
     r = run(["ingest"], env)
     assert r.returncode == 0, r.stderr
     assert "1 added" in r.stdout
+
+
+def test_ingest_translate_writes_glosses_ahead(tmp_path: Path, fake_model: FakeOpenAI) -> None:
+    """``ingest --translate`` glosses every sentence now; the answer's gloss then comes
+    from the sentence cache with no model call."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "قال مسؤول إن 12 شخصاً أصيبوا في الهجوم على السوق.\n\nوأغلقت الشرطة الطريق.\n", "utf-8"
+    )
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if user.startswith("Passages:"):
+            return "An official said 12 people were wounded in the attack on the market [1]."
+        if "الشرطة" in user:
+            return "The police closed the road."
+        return "An official said 12 people were wounded in the attack on the market."
+
+    fake_model.responder = model
+    env = cli_env(tmp_path, NEWSBOT_BASE_URL=fake_model.base_url)
+    r = run(["ingest", "--translate"], env)
+    assert r.returncode == 0, r.stderr
+    assert "2 sentences glossed in English" in r.stdout
+    glossed = len(fake_model.chat_requests())
+    assert glossed == 2
+    r = run(["ask", "--json", "How many people were wounded in the attack on the market?"], env)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["citations"][0]["quote_en"].startswith("An official said 12 people")
+    assert len(fake_model.chat_requests()) == glossed + 1  # the answer only

@@ -32,14 +32,16 @@ _INLINE = re.compile(r"`([^`\n]+)`|\[(\d{1,3})\]|(\d(?:[\d.,:/٫٬%-]*\d)?%?)")
 # references: the browser shows them as they are, and the renderer never sees markup.
 # Line breaks of every kind become &#10;: a raw blank line (even "\r\r") would end the
 # HTML block and let the rest be read as markdown (a remote image, a live link).
-_MARKDOWN = {c: f"&#{ord(c)};" for c in "\\`*_[]()!#|~$"}
-_MARKDOWN.update({c: "&#10;" for c in "\r\n\v\f\x85\u2028\u2029"})
-_MARKDOWN_TABLE = str.maketrans(_MARKDOWN)
+# One pass over the text: HTML's own characters too, so no reference is encoded twice.
+_INERT = {c: f"&#{ord(c)};" for c in "\\`*_[]()!#|~$"}
+_INERT.update({c: "&#10;" for c in "\r\n\v\f\x85\u2028\u2029"})
+_INERT.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+_INERT_TABLE = str.maketrans(_INERT)
 
 
 def esc(text: str) -> str:
     """``text`` as inert HTML text: escaped, and nothing in it markdown can act on."""
-    return html.escape(text, quote=True).translate(_MARKDOWN_TABLE)
+    return text.translate(_INERT_TABLE)
 
 
 # -- inline text ------------------------------------------------------------------

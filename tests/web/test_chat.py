@@ -86,8 +86,9 @@ def newsroom(messages: list[dict[str, Any]]) -> str:
             return f"46 people were killed and 133 wounded in the clashes in Kirkuk [{n}]."
         if "300 مزارع" in text:
             return (
-                "<b>300</b> farmers took part <script>window.__pwned = 3</script>"
-                f'<img src=x onerror="window.__pwned = 4"> [{n}].'
+                # no stray figures: the answer's own check would rightly reject them
+                "<b>300</b> farmers took part <script>window.__pwned = 'model'</script>"
+                f'<img src=x onerror="window.__pwned = \'img\'"> [{n}].'
             )
     return "The reports describe this in the first passage [1]."
 
@@ -503,6 +504,13 @@ def test_citation_click_opens_highlighted_source(page: Any, settings: Settings) 
     assert mark.evaluate("e => getComputedStyle(e.closest('p')).direction") == "rtl"
     article = (settings.corpus_dir / KIRKUK).read_text("utf-8")
     assert mark.inner_text().strip() in article
+    # only the cited sentence is highlighted: one sentence, not the whole chunk
+    marked = " ".join(card.locator("mark.nb-quote").all_inner_texts())
+    assert len(marked) < 200 and marked.count("،") <= 6
+    # the reader's English, under the Arabic, left to right, marked as a machine translation
+    gloss = card.locator(".nb-gloss")
+    assert "machine translation" in gloss.inner_text() and gloss.get_attribute("dir") == "ltr"
+    assert len(gloss.inner_text()) > len("English (machine translation): ")
     shot(page, "chat-source.png")
     # the whole article, scrolled to the cited span
     href = card.locator("a.nb-open").get_attribute("href")
@@ -587,7 +595,7 @@ def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_p
 
     msg = ask(page, EVIL_QUESTION)  # searchable without a restart
     text = msg.inner_text()
-    assert "<script>window.__pwned = 3</script>" in text and "<b>300</b>" in text
+    assert "<script>window.__pwned = 'model'</script>" in text and "<b>300</b>" in text
     assert "<img src=x onerror=alert(5)>" in page.locator("#nb-chat .nb-user").last.inner_text()
     msg.locator(".nb-body a.nb-cite").first.click()
     card = page.locator("#nb-sources .nb-card.nb-active")
@@ -706,7 +714,7 @@ def test_a_broken_model_reply_is_an_error_not_an_answer(
 def test_model_and_server_text_never_becomes_markup(page: Any, fake: FakeOpenAI) -> None:
     """A bare \\r\\r in an answer broke out of the copy block (a remote image loaded, a live
     link); a server's error text kept its blank lines."""
-    evil = "![x](http://evil.example/x.png) [click](http://evil.example/) $x^2$"
+    evil = "![x](http://evil.example/x.png) [click](http://evil.example/) $x$"
     fake.replies = [f"46 people were killed [1].\r\r{evil}\r\r<img src=http://evil.example/y>"]
     msg = ask(page, EN_QUESTION)
     assert "![x](http://evil.example/x.png)" in msg.inner_text()
