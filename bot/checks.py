@@ -391,6 +391,7 @@ def support(embedder: Embedder, statements: Sequence[str], cited: Sequence[str])
 # what it counts; a small bilingual lexicon of what news numbers count compares them.
 # English patterns; Arabic stems matched at the start of normalised words (after و ف ب ل).
 ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    # what happened to them
     "killed": (
         re.compile(r"\b(?:kill\w*|dead|died|die|deaths?|slain|lives|fatalit\w*)\b", re.I),
         ("قتل", "قتيل", "مقتل", "مصرع", "حتف", "وفا", "توفي", "ماتو", "موت"),
@@ -408,7 +409,28 @@ ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         re.compile(r"\b(?:displac\w*|fled|flee\w*|refugees?)\b", re.I),
         ("نزح", "نازح", "نزوح", "فرو", "هرب", "لاجي"),
     ),
+    # whose side they were on
+    "troops": (
+        re.compile(r"\b(?:soldiers?|troops?|police\w*|army|security forces|servicemen)\b", re.I),
+        (
+            *("جندي", "جنود", "عسكري", "الجيش", "جيش", "الشرطه", "شرطي"),
+            *("القوات العراقيه", "عناصر الامن"),
+        ),
+    ),
+    "militants": (
+        re.compile(
+            r"\b(?:militants?|fighters?|jihadists?|insurgents?|terrorists?|gunmen|extremists?"
+            r"|Islamic State|IS|ISIS|ISIL|Daesh)\b"
+        ),
+        ("مسلح", "مقاتل", "متشدد", "ارهابي", "الارهابيين", "داعش", "التنظيم", "انتحاري"),
+    ),
 }
+# Each group is compared on its own: "70 soldiers killed" against "70 militants killed"
+# agrees on what happened and not on who.
+ROLE_GROUPS = (
+    ("killed", "wounded", "arrested", "surrendered", "displaced"),
+    ("troops", "militants"),
+)
 _CLAUSE = re.compile(r"[^,;،؛.!?؟\n]+")
 _AR_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -424,7 +446,7 @@ def _roles_ar(clause: str) -> set[str]:
         role
         for role, (_, stems) in ROLES.items()
         if any(w.startswith(s) for w in words for s in stems if " " not in s)
-        or any(s in plain for s in stems if " " in s)
+        or any(f" {s} " in f" {plain} " for s in stems if " " in s)
     }
 
 
@@ -452,9 +474,11 @@ def number_roles(output: str, sources: Sequence[str]) -> list[str]:
         said = roles(m.group(0))
         for f in figures(m.group(0)):
             src = held.get(f.value, set())
-            if said and src and not said & src:
-                problems.append(
-                    f"number {f.text} counts {'/'.join(sorted(src))} in the source, "
-                    f"not {'/'.join(sorted(said))}"
-                )
+            for group in ROLE_GROUPS:
+                a, b = said & set(group), src & set(group)
+                if a and b and not a & b:
+                    problems.append(
+                        f"number {f.text} counts {'/'.join(sorted(b))} in the source, "
+                        f"not {'/'.join(sorted(a))}"
+                    )
     return problems

@@ -121,7 +121,9 @@ class Settings(BaseSettings):
     latent_floor_ar: float = Field(11.5, ge=0)
     answer_language: AnswerLanguage = AnswerLanguage.AUTO
     answer_evidence: AnswerEvidence = AnswerEvidence.SENTENCES
-    evidence_sentences: int = Field(6, ge=1, le=30)  # sentences given to the answer prompt
+    # Sentences given to the answer prompt. bench/answer.py: 6 (up to 60 words each) made a
+    # prompt larger than 4 chunks; 4 of at most 40 words is about half.
+    evidence_sentences: int = Field(4, ge=1, le=30)
     evidence_chunks: int = Field(8, ge=1, le=50)  # retrieved chunks they are picked from
     # An answer whose claims its cited sentences lack is asked again this many times.
     answer_retries: int = Field(1, ge=0, le=2)

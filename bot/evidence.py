@@ -40,6 +40,9 @@ CAPTION_PENALTY = 0.05  # a line with next to no Arabic in an Arabic article: a 
 RANK_WEIGHT = 0.02  # the chunk's rank: 1 for the first, falling
 STRONG_KINDS = ("places", "people")  # names that pin a question to one article
 MIN_WORDS = 3  # a sentence shorter than this is a caption or a heading
+# A longer sentence is cut at its clauses: the prompt (read before the first token) stays
+# small, and a number keeps the clause that says what it counts.
+MAX_WORDS = 40
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*(?:من|مَن)\s", re.IGNORECASE)
 _WHERE = re.compile(r"^\s*where\b|^\s*(?:أين|اين)\s", re.IGNORECASE)
 _HOW_MANY = re.compile(
@@ -99,6 +102,27 @@ def _source_text(h: Hit) -> tuple[str, int, tuple, tuple]:
     return h.text, h.start, tuple(sentence_units(h.text)), tuple(sentence_spans(h.text))
 
 
+def _overlap(a: Hit, b: Hit) -> bool:
+    return a.source == b.source and a.start < b.end and b.start < a.end
+
+
+def _capped(text: str, units: tuple, clauses: tuple) -> list[tuple[int, int]]:
+    """``units``, each over ``MAX_WORDS`` words cut into runs of whole clauses."""
+    out: list[tuple[int, int]] = []
+    for a, b in units:
+        if len(text[a:b].split()) <= MAX_WORDS:
+            out.append((a, b))
+            continue
+        start = end = a
+        for x, y in (c for c in clauses if c[0] >= a and c[1] <= b):
+            if end > start and len(text[start:y].split()) > MAX_WORDS:
+                out.append((start, end))
+                start = x
+            end = y
+        out.append((start, end if end > start else b))
+    return out
+
+
 def _sentences(hits: list[Hit]) -> list[_Unit]:
     """Every sentence that overlaps a hit (clauses re-joined, ``sentence_units``) as a
     sentence-sized Hit with file offsets, once each, with its chunk's rank."""
@@ -106,7 +130,7 @@ def _sentences(hits: list[Hit]) -> list[_Unit]:
     out: list[_Unit] = []
     for rank, h in enumerate(hits):
         text, base, units, clauses = _source_text(h)
-        for a, b in units:
+        for a, b in _capped(text, units, clauses):
             start, end = base + a, base + b
             if end <= h.start or start >= h.end:
                 continue  # not in this chunk
@@ -149,8 +173,14 @@ def select(
         + _bonus(question, query, names, articles, u.rank, u.hit, glossary)
         for u in units
     ]
-    best = sorted(np.argsort(scores)[::-1][:k].tolist())
-    picked = [(units[i].rank, replace(units[i].hit, score=round(scores[i], 4))) for i in best]
+    chosen: list[int] = []
+    for i in np.argsort(scores)[::-1].tolist():  # best first; no two overlapping
+        h = units[i].hit
+        if not any(_overlap(h, units[j].hit) for j in chosen):
+            chosen.append(i)
+        if len(chosen) == k:
+            break
+    picked = [(units[i].rank, replace(units[i].hit, score=round(scores[i], 4))) for i in chosen]
     first: dict[str, int] = {}
     for rank, h in picked:
         first[h.source] = min(first.get(h.source, rank), rank)

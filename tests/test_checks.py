@@ -89,3 +89,11 @@ def test_number_roles_stay_quiet_on_human_reference_translations() -> None:
     rows = [json.loads(ln) for ln in (ROOT / "bench/data/mt_ar_en.dev.jsonl").open()]
     flagged = [r["id"] for r in rows if number_roles(r["en"], [r["ar"]])]
     assert flagged == []
+
+
+def test_a_number_given_to_the_wrong_side_is_caught() -> None:
+    qayyarah = "بعد مواجهات أدت إلى مقتل مالايقل عن 70 من أفراد تنظيم داعش، وذلك ضمن عملية واسعة"
+    assert number_roles("70 Iraqi soldiers were killed.", [qayyarah]) == [
+        "number 70 counts militants in the source, not troops"
+    ]
+    assert number_roles("At least 70 Islamic State fighters were killed.", [qayyarah]) == []
