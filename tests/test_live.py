@@ -62,3 +62,67 @@ def test_english_question_finds_and_cites_the_arabic_article(live_bot: Newsbot) 
 def test_off_topic_question_is_declined(live_bot: Newsbot) -> None:
     a = live_bot.answer("What is the capital of Australia?")
     assert a.declined and not a.citations
+
+
+def test_an_interrupted_start_leaves_no_unseen_model_server(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    """A `newsbot ask` stopped (Ctrl-C) while the bundled model loads once left a 2 GB
+    llama.cpp server running that no server.json named: `model stop` could not see it."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
+    from bot.llm.bundled import assemble_model, model_path
+
+    models = tmp_path / "models"
+    models.mkdir()
+    shared = assemble_model(Settings())  # the machine's assembled, verified model
+    target = model_path(Settings(model_dir=models))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(shared)
+    stamp = shared.with_suffix(".verified")
+    target.with_suffix(".verified").write_text(stamp.read_text())  # verified already
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env.update(
+        NEWSBOT_MODEL_DIR=str(models),
+        NEWSBOT_INDEX_DIR=str(seed_index / "index"),
+        NEWSBOT_CORPUS_DIR=str(seed_index / "corpus"),
+    )
+    exe = shutil.which("newsbot", path=str(Path(sys.executable).parent)) or "newsbot"
+    proc = subprocess.Popen(
+        [exe, "ask", "How many were wounded in Kirkuk?"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state = models / "server.json"
+    deadline = time.monotonic() + 120
+    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert state.exists(), "the server was not recorded as soon as it was started"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    time.sleep(1)
+    stop = subprocess.run([exe, "model", "stop"], env=env, capture_output=True, text=True)
+    assert stop.returncode == 0, stop.stderr
+    time.sleep(1)
+    alive = [
+        p.name
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit()
+        and b"llama_cpp.server" in _cmdline(p)
+        and str(target).encode() in _cmdline(p)
+    ]
+    assert alive == [], "a model server outlived the interrupted command and `model stop`"
+
+
+def _cmdline(proc_dir: Path) -> bytes:
+    try:
+        return (proc_dir / "cmdline").read_bytes()
+    except OSError:
+        return b""
