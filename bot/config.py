@@ -136,8 +136,6 @@ class Settings(BaseSettings):
     # Bundled llama.cpp server.
     bundled_ctx: int = Field(4096, ge=512)
     bundled_threads: int = Field(max(1, min(4, os.cpu_count() or 2)), ge=1)
-    # RAM for llama.cpp's prompt cache (saved states, ~120 MB each at 4096 context).
-    bundled_cache_mb: int = Field(1024, ge=0, le=65536)
 
     # Web chat (`newsbot chat`). Username and password together turn on gradio's login.
     ui_username: str | None = None

@@ -181,11 +181,9 @@ def _start(settings: Settings, wait_s: float) -> Server:
         "--interrupt_requests",
         "False",
     ]
-    if settings.bundled_cache_mb > 0:
-        # Keep the evaluated prompts of several prompt kinds (answer, condense, translate)
-        # in RAM: otherwise a gloss between two questions evicts the answer prompt's
-        # system part and examples, and the next first token waits for them again.
-        cmd += ["--cache", "True", "--cache_size", str(settings.bundled_cache_mb << 20)]
+    # Not "--cache": llama-cpp-python's RAM prompt cache counts only the KV state against
+    # cache_size, not the logits copied with it (~2.5 GB a state here); a regression run
+    # grew the server to 23 GB and the kernel killed it.
     with log_path.open("ab") as log:
         # Own session: Ctrl-C in the chat does not kill the model mid-answer; we stop it.
         # llama.cpp keeps OpenMP's default (busy) waiting unless the user chose otherwise.

@@ -770,3 +770,37 @@ def test_non_loopback_bind_without_login_is_refused(settings: Settings) -> None:
         web.check_bind(settings, "0.0.0.0")
     web.check_bind(settings, "0.0.0.0", allow_no_auth=True)
     web.check_bind(settings, "127.0.0.1")
+
+
+def test_twenty_askers_with_the_model_server_killed_mid_way(
+    chat: RunningChat, fake: FakeOpenAI, bot: Newsbot
+) -> None:
+    """Every request ends with an answer or one clear line; the app answers afterwards."""
+    import threading
+
+    from gradio_client import Client
+
+    client = Client(chat.url, verbose=False)
+    fake.delay = 0.4  # requests overlap at the model server
+    jobs = [client.submit(EN_QUESTION, "en", None, api_name="/ask") for _ in range(20)]
+    killer = threading.Timer(1.5, fake.stop)
+    killer.start()
+    answered, errors = 0, []
+    for job in jobs:
+        try:
+            got = job.result(timeout=120)
+            answered += bool(got["answer"])
+        except Exception as exc:  # gradio_client raises the app's gr.Error
+            errors.append(str(exc))
+    killer.join()
+    assert answered + len(errors) == 20
+    assert errors, "the server was killed mid-way: some requests must have failed"
+    for e in errors:
+        assert "\n" not in e.strip() and "Traceback" not in e, e
+        assert "model server" in e or "queue" in e, e
+    fake.delay = 0.0
+    fake.start()
+    bot._gateway = None  # as in the browser test: no pooled connection to the dead server
+    again = client.predict(EN_QUESTION, "en", None, api_name="/ask")
+    assert "133" in again["answer"] and not again["declined"]
+    client.close()
