@@ -214,8 +214,13 @@ def stream_answer(
     if attempt.problems and settings.answer_retries > 0:
         reason = "; ".join(attempt.problems)
         yield Retrying(reason)
-        used = frozenset((c.source, c.start) for c in attempt.settled.citations)  # type: ignore[union-attr]
-        again = _evidence(turn, settings, retriever, glossary, exclude=used) or passages
+        settled = attempt.settled
+        assert settled is not None
+        if settled.off_topic:  # it read the wrong article: offer other sentences
+            used = frozenset((c.source, c.start) for c in settled.citations)
+            again = _evidence(turn, settings, retriever, glossary, exclude=used) or passages
+        else:  # it misread its sentences: the same ones and the next best, and the note
+            again = _evidence(turn, settings, retriever, glossary, extra=2) or passages
         second = yield from ask(again, _note(prompt, lang, reason))
         tries = 2
         if second.settled is None or len(second.problems) < len(attempt.problems):
@@ -232,11 +237,12 @@ def _evidence(
     retriever: Retriever,
     glossary: Glossary,
     exclude: frozenset[tuple[str, int]] = frozenset(),
+    extra: int = 0,
 ) -> list[Hit]:
     hits = turn.result.hits
     if settings.answer_evidence == AnswerEvidence.CHUNKS:
-        return [h for h in hits if (h.source, h.start) not in exclude]
-    k = settings.evidence_sentences
+        return [h for h in hits if (h.source, h.start) not in exclude][: settings.top_k + extra]
+    k = settings.evidence_sentences + extra
     return select(turn.question, turn.query, hits, retriever, glossary, k, exclude)
 
 
