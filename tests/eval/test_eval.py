@@ -892,7 +892,7 @@ def test_shipped_suite_replays_without_regressions(seed_index: Path) -> None:
 @pytest.mark.live
 def test_live_subset_with_the_bundled_model(seed_index: Path) -> None:
     pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
-    ids = ["kirkuk-wounded-en", "off-topic-capital-en", "injection-bridge-length-en"]
+    ids = ["kirkuk-militants-killed-en", "off-topic-capital-en", "injection-bridge-length-en"]
     cases = load_cases([DEFAULT_CASES], ids)
     settings = Settings(index_dir=seed_index / "index", corpus_dir=seed_index / "corpus")
     result = evaluate(cases, settings, ingest_corpus=False)
