@@ -21,7 +21,9 @@ def test_every_shipped_prompt_validates() -> None:
 
 def test_render_substitutes_once_and_keeps_braces_in_values() -> None:
     p = load_prompt(PROMPTS, "answer")
-    msgs = p.render(passages="[1] (a.txt)\n{question} {evil}", question="Q?", language="English")
+    msgs = p.render(
+        passages="[1] (a.txt)\n{question} {evil}", question="Q?", language="English", note=""
+    )
     assert msgs[0]["role"] == "system" and "English" in msgs[0]["content"]
     assert "{question} {evil}" in msgs[1]["content"]
     assert msgs[1]["content"].count("Q?") == 1
@@ -59,8 +61,8 @@ def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
 
 def test_examples_render_as_earlier_turns_for_their_language() -> None:
     p = load_prompt(PROMPTS, "answer")
-    en = p.render(lang="en", passages="P", question="Q", language="English")
-    ar = p.render(lang="ar", passages="P", question="Q", language="Arabic")
+    en = p.render(lang="en", passages="P", question="Q", language="English", note="")
+    ar = p.render(lang="ar", passages="P", question="Q", language="Arabic", note="")
     assert [m["role"] for m in en] == ["system", "user", "assistant", "user"]
     assert "beds" in en[2]["content"] and "سرير" in ar[2]["content"]
     assert en[-1]["content"].endswith("Question: Q\n")
