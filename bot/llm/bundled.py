@@ -8,6 +8,7 @@ recorded in ``server.json`` beside the model and reused by later commands.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -150,6 +151,22 @@ def _wait_alive(base_url: str, running: Callable[[], bool], wait_s: float) -> No
     raise BundledModelError(f"the bundled model server did not start within {wait_s:.0f} s")
 
 
+# Servers this process is still starting. A process that exits meanwhile (the chat failed
+# to bind its port while the model loaded in its warm-up thread; a daemon thread gets no
+# exception at exit) takes them down: nothing else would know to.
+_STARTING: dict[int, tuple[subprocess.Popen[bytes], Path]] = {}
+
+
+@atexit.register
+def _stop_unfinished() -> None:
+    for proc, state in list(_STARTING.values()):
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(state.read_text()).get("pid") == proc.pid:
+                state.unlink()
+
+
 def _start(settings: Settings, wait_s: float) -> Server:
     try:
         import llama_cpp.server  # noqa: F401
@@ -201,9 +218,11 @@ def _start(settings: Settings, wait_s: float) -> Server:
     tmp = state.with_suffix(".tmp")
     tmp.write_text(json.dumps({"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid}))
     os.replace(tmp, state)
+    _STARTING[proc.pid] = (proc, state)
     try:
         _wait_alive(base_url, lambda: proc.poll() is None, wait_s)
     except BaseException as exc:
+        _STARTING.pop(proc.pid, None)
         proc.kill()
         proc.wait(timeout=10)
         state.unlink(missing_ok=True)
@@ -213,6 +232,7 @@ def _start(settings: Settings, wait_s: float) -> Server:
                 f"the bundled model server exited: {' '.join(tail.split())}"
             ) from exc
         raise
+    _STARTING.pop(proc.pid, None)
     return Server(base_url, MODEL_ALIAS, proc.pid, started_here=True)
 
 
