@@ -75,26 +75,16 @@ def test_off_topic_question_is_declined(live_bot: Newsbot) -> None:
     assert a.declined and not a.citations
 
 
-def test_an_interrupted_start_leaves_no_unseen_model_server(
-    seed_index: Path, tmp_path: Path
-) -> None:
-    """A `newsbot ask` stopped (Ctrl-C) while the bundled model loads once left a 2 GB
-    llama.cpp server running that no server.json named: `model stop` could not see it."""
+def _private_model_env(seed_index: Path, tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """Env for a newsbot with its own model_dir (server.json) and the machine's model."""
     import os
-    import shutil
-    import signal
-    import subprocess
-    import sys
-    import time
 
-    pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
     from bot.llm.bundled import assemble_model, model_path
 
     models = tmp_path / "models"
     models.mkdir()
     shared = assemble_model(Settings())  # the machine's assembled, verified model
     target = model_path(Settings(model_dir=models))
-    target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(shared)
     stamp = shared.with_suffix(".verified")
     target.with_suffix(".verified").write_text(stamp.read_text())  # verified already
@@ -104,14 +94,45 @@ def test_an_interrupted_start_leaves_no_unseen_model_server(
         NEWSBOT_INDEX_DIR=str(seed_index / "index"),
         NEWSBOT_CORPUS_DIR=str(seed_index / "corpus"),
     )
-    exe = shutil.which("newsbot", path=str(Path(sys.executable).parent)) or "newsbot"
+    return env, target
+
+
+def _servers_of(target: Path) -> list[str]:
+    return [
+        p.name
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit()
+        and b"llama_cpp.server" in _cmdline(p)
+        and str(target).encode() in _cmdline(p)
+    ]
+
+
+def _newsbot() -> str:
+    import shutil
+    import sys
+
+    return shutil.which("newsbot", path=str(Path(sys.executable).parent)) or "newsbot"
+
+
+def test_an_interrupted_start_leaves_no_unseen_model_server(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    """A `newsbot ask` stopped (Ctrl-C) while the bundled model loads once left a 2 GB
+    llama.cpp server running that no server.json named: `model stop` could not see it."""
+    import signal
+    import subprocess
+    import time
+
+    pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
+    env, target = _private_model_env(seed_index, tmp_path)
+    exe = _newsbot()
     proc = subprocess.Popen(
         [exe, "ask", "How many were wounded in Kirkuk?"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    state = models / "server.json"
+    state = target.parent / "server.json"
     deadline = time.monotonic() + 120
     while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -122,14 +143,34 @@ def test_an_interrupted_start_leaves_no_unseen_model_server(
     stop = subprocess.run([exe, "model", "stop"], env=env, capture_output=True, text=True)
     assert stop.returncode == 0, stop.stderr
     time.sleep(1)
-    alive = [
-        p.name
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit()
-        and b"llama_cpp.server" in _cmdline(p)
-        and str(target).encode() in _cmdline(p)
-    ]
-    assert alive == [], "a model server outlived the interrupted command and `model stop`"
+    assert _servers_of(target) == [], "a model server outlived the command and `model stop`"
+
+
+def test_a_chat_that_cannot_bind_takes_its_loading_server_down(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    """`newsbot chat` on a port already taken exits while its warm-up thread starts the
+    model: that server was left running with no server.json naming it."""
+    import socket
+    import subprocess
+    import time
+
+    pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
+    env, target = _private_model_env(seed_index, tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run(
+            [_newsbot(), "chat", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert r.returncode != 0 and "address already in use" in r.stderr, r.stderr[-500:]
+    time.sleep(1)
+    assert _servers_of(target) == [], "the chat exited and left its loading server running"
 
 
 def _cmdline(proc_dir: Path) -> bytes:
