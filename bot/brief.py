@@ -29,7 +29,15 @@ from bot.embed import Embedder
 from bot.errors import NewsbotError
 from bot.glossary import ACTOR_KINDS
 from bot.llm import ChatGateway, describe_model
-from bot.summarize import LEAD_BONUS, Bullet, Span, candidate_spans, check_bullets, rank
+from bot.summarize import (
+    LEAD_BONUS,
+    Bullet,
+    Span,
+    candidate_spans,
+    check_bullets,
+    rank,
+    write_bullets,
+)
 from bot.writer import Progress, SentenceWriter, md_escape
 
 # A denial/contradiction cue in a sentence (normalised words, optional و/ف prefix).
@@ -331,15 +339,7 @@ def _write(
 ) -> tuple[list[Bullet], list[Bullet], CheckReport]:
     """One checked English statement per sentence: (kept, dropped, what the checks saw)."""
     report = CheckReport()
-    drafts: list[Bullet] = []
-    for n, s in enumerate(needed, 1):
-        w = writer.write(s.text)
-        drafts.append(Bullet(w.text, [s], flags=list(w.flags)))
-        report.names += len(w.names)
-        flagged = next((f for f in w.flags if f.startswith("names")), "")
-        report.names_ok += sum(1 for name in w.names if name not in flagged)
-        if progress:
-            progress(n, len(needed), f"{s.source} s{s.index + 1}")
+    drafts = write_bullets(needed, writer, report, progress, lambda s: f"{s.source} s{s.index + 1}")
     kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, "briefing")
     return kept, dropped, report
 

@@ -138,20 +138,27 @@ def ingest_cmd(
         _gloss_all(bot)
 
 
-def _gloss_all(bot: Any) -> None:
-    progress, close = _bar("sent")
+def _long_run(bot: Any, unit: str, work: Callable[[Any], Any], keep_model: bool) -> Any:
+    """Run ``work(progress)`` with a progress bar; Ctrl-C keeps what is done (cached)."""
+    progress, close = _bar(unit)
     try:
-        n, flagged = bot.gloss_corpus(progress)
+        return work(progress)
     except KeyboardInterrupt:
         close()
-        err.print("[yellow]interrupted[/yellow]: glossed sentences are cached; run again")
+        err.print(
+            "[yellow]interrupted[/yellow]: finished sentences are cached; run again to resume"
+        )
         raise typer.Exit(130) from None
     except NewsbotError as exc:
         close()
         raise _fail(exc) from exc
     finally:
         close()
-        bot.close()
+        bot.close(stop_model=not keep_model)
+
+
+def _gloss_all(bot: Any) -> None:
+    n, flagged = _long_run(bot, "sent", bot.gloss_corpus, keep_model=False)
     out.print(f"{n} sentences glossed in English; {flagged} flagged by the translation checks.")
 
 

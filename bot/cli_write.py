@@ -4,14 +4,13 @@ resumable (finished sentences are cached), output as Markdown, JSON or HTML."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from bot.cli import IndexOpt, _bar, _bot, _fail, _settings, app, err
+from bot.cli import IndexOpt, _bot, _fail, _long_run, _settings, app, err
 from bot.errors import NewsbotError
 
 # -- translate / summarize / brief ---------------------------------------------------------
@@ -48,25 +47,6 @@ def _emit(result: Any, out_file: Path | None, as_json: bool, html_ok: bool = Fal
     except OSError as exc:
         raise NewsbotError(f"cannot write {out_file}: {exc.strerror or exc}") from exc
     err.print(f"wrote {escape(str(out_file))}")
-
-
-def _long_run(bot: Any, unit: str, work: Callable[[Any], Any], keep_model: bool) -> Any:
-    """Run ``work(progress)`` with a progress bar; Ctrl-C keeps what is done (cached)."""
-    progress, close = _bar(unit)
-    try:
-        return work(progress)
-    except KeyboardInterrupt:
-        close()
-        err.print(
-            "[yellow]interrupted[/yellow]: finished sentences are cached; run again to resume"
-        )
-        raise typer.Exit(130) from None
-    except NewsbotError as exc:
-        close()
-        raise _fail(exc) from exc
-    finally:
-        close()
-        bot.close(stop_model=not keep_model)
 
 
 KeepOpt = Annotated[

@@ -173,6 +173,27 @@ def check_bullets(
     return kept, dropped
 
 
+def write_bullets(
+    spans: list[Span],
+    writer: SentenceWriter,
+    report: CheckReport,
+    progress: Progress | None,
+    label: Callable[[Span], str],
+) -> list[Bullet]:
+    """One English statement per sentence, the glossary names counted into ``report``
+    (summaries and briefings check them afterwards with ``check_bullets``)."""
+    drafts: list[Bullet] = []
+    for n, span in enumerate(spans, 1):
+        w = writer.write(span.text)
+        drafts.append(Bullet(w.text, [span], flags=list(w.flags)))
+        report.names += len(w.names)
+        flagged = next((f for f in w.flags if f.startswith("names")), "")
+        report.names_ok += sum(1 for name in w.names if name not in flagged)
+        if progress:
+            progress(n, len(spans), label(span))
+    return drafts
+
+
 def summarize_text(
     text: str,
     source: str,
@@ -199,14 +220,6 @@ def summarize_text(
             report.statements_ok += 1
         return Summary(source, "ar", "none (extractive)", bullets, [], report)
     writer = writer or SentenceWriter(settings, gateway, "summarize")
-    drafts: list[Bullet] = []
-    for n, span in enumerate(picked, 1):
-        w = writer.write(span.text)
-        drafts.append(Bullet(w.text, [span], flags=list(w.flags)))
-        report.names += len(w.names)
-        flagged = next((f for f in w.flags if f.startswith("names")), "")
-        report.names_ok += sum(1 for name in w.names if name not in flagged)
-        if progress:
-            progress(n, len(picked), source)
+    drafts = write_bullets(picked, writer, report, progress, lambda s: source)
     kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, source)
     return Summary(source, "en", describe_model(settings), kept, dropped, report)

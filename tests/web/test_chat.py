@@ -30,7 +30,7 @@ from bot.service import Newsbot
 from bot.web import app as web_app
 from bot.web import render
 from bot.web.chat import ChatHandlers, uploaded_by_gradio
-from tests.support.chat_server import RunningChat, free_port, start_chat
+from tests.support.chat_server import RunningChat, free_port
 from tests.support.openai_server import FakeOpenAI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -139,13 +139,6 @@ def bot(settings: Settings) -> Iterator[Newsbot]:
     b.ingest([settings.corpus_dir])
     yield b
     b.close()
-
-
-@pytest.fixture(scope="module")
-def chat(bot: Newsbot) -> Iterator[RunningChat]:
-    running = start_chat(bot)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from bot.chunk import sentence_units
 from bot.config import PROJECT_ROOT, Settings
 from bot.service import Newsbot
 from bot.web.tools import summary_html, translation_html
-from tests.support.chat_server import RunningChat, start_chat
+from tests.support.chat_server import RunningChat
 from tests.support.openai_server import FakeOpenAI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,13 +55,6 @@ def bot(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     b.ingest([b.settings.corpus_dir])
     yield b
     b.close()
-
-
-@pytest.fixture(scope="module")
-def chat(bot: Newsbot) -> Iterator[RunningChat]:
-    running = start_chat(bot)
-    yield running
-    running.stop()
 
 
 def test_translate_tab_shows_arabic_and_english_side_by_side(chat: RunningChat, bot: Newsbot):
