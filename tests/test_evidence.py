@@ -4,6 +4,7 @@ Chroma) with the local OpenAI-compatible test server scripted as the model."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,20 @@ def _answers_from_48(messages: list[dict[str, Any]]) -> str:
     return f"Security forces killed 48 Islamic State militants in Kirkuk [{n}]."
 
 
+def citing_48(template: str) -> Callable[[list[dict[str, Any]]], str]:
+    """A model that answers ``template`` with {n} the number of the passage holding 48
+    (and glosses anything else plainly)."""
+
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if not user.startswith("Passages:"):
+            return "A gloss."
+        n = next(n for n, t in prompt_passages(user).items() if "48" in t)
+        return template.format(n=n)
+
+    return model
+
+
 def test_the_answer_sentence_is_in_the_prompt_and_cited_exactly(
     seeded_bot: Newsbot, fake_model: FakeOpenAI, seed_index: Path
 ) -> None:
@@ -121,14 +136,7 @@ def test_an_answer_that_stays_wrong_is_marked_unverified(
     """Abu Bakr al-Baghdadi given as the one who announced the defeat: a name the cited
     sentence lacks, twice. Never shown as if it were fine."""
 
-    def model(messages: list[dict[str, Any]]) -> str:
-        user = messages[-1]["content"]
-        if not user.startswith("Passages:"):
-            return "A gloss."
-        n = next(n for n, t in prompt_passages(user).items() if "48" in t)
-        return f"Abu Bakr al-Baghdadi killed 48 militants [{n}]."
-
-    fake_model.responder = model
+    fake_model.responder = citing_48("Abu Bakr al-Baghdadi killed 48 militants [{n}].")
     a = seeded_bot.answer(KILLED_48)
     assert a.attempts == 2 and not a.verified
     assert "name Abu Bakr al-Baghdadi" in a.unsupported
@@ -137,14 +145,9 @@ def test_an_answer_that_stays_wrong_is_marked_unverified(
 def test_unsupported_sentences_are_left_out_when_others_stand(
     seeded_bot: Newsbot, fake_model: FakeOpenAI
 ) -> None:
-    def model(messages: list[dict[str, Any]]) -> str:
-        user = messages[-1]["content"]
-        if not user.startswith("Passages:"):
-            return "A gloss."
-        n = next(n for n, t in prompt_passages(user).items() if "48" in t)
-        return f"Security forces killed 48 militants [{n}]. Another 300 fled to Diyala [{n}]."
-
-    fake_model.responder = model
+    fake_model.responder = citing_48(
+        "Security forces killed 48 militants [{n}]. Another 300 fled to Diyala [{n}]."
+    )
     a = seeded_bot.answer(KILLED_48)
     assert a.verified and "48" in a.answer and "300" not in a.answer
     assert len(a.dropped) == 1 and "300" in a.dropped[0]
