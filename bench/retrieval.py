@@ -84,8 +84,8 @@ def main() -> None:
     no_sparse.sparse_weight = 0.0
     no_sentences = Retriever(settings, store, embedder)
     no_sentences.sentence_weight = 0.0
-    lexical = retriever._lexical_index()
-    src = {c.id: str(c.meta["source"]).removesuffix(".txt") for c in lexical.chunks}
+    keywords = retriever.keywords
+    src = {c.id: str(c.meta["source"]).removesuffix(".txt") for c in store.all_chunks()}
 
     table = Table(
         title=f"XQuAD retrieval, {len(rows)} questions x 2 languages, "
@@ -100,8 +100,8 @@ def main() -> None:
         qs = [r[f"question_{lang}"] for r in rows]
         runs: dict[str, tuple[list[list[str]], float]] = {}
         t = time.perf_counter()
-        runs["BM25 (normalised)"] = (
-            [file_ranking([src[c] for c in lexical.top(q, CANDIDATES)]) for q in qs],
+        runs["BM25 (normalised, FTS5)"] = (
+            [file_ranking([src[c] for c in keywords.top(q, CANDIDATES)]) for q in qs],
             time.perf_counter() - t,
         )
         t = time.perf_counter()

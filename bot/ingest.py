@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.corpus import SUFFIXES, Article, discover, read_article, safe_name
 from bot.embed import Embedder, SparseVector, sparse_name, sparse_of, sparse_to_str
 from bot.errors import IngestError, NewsbotError
+from bot.keyword import KeywordIndex, keyword_index
 from bot.store import Store
 
 MANIFEST_VERSION = 1
@@ -115,7 +116,8 @@ def ingest(
     """
     report = IngestReport()
     manifest = Manifest(settings.index_dir / "manifest.json")
-    _reconcile(manifest, store, _fingerprint(settings, embedder))
+    index = _Index(store, keyword_index(settings))
+    _reconcile(manifest, index, _fingerprint(settings, embedder))
     articles = _read_all(paths, report)
     # Work out what changed before touching anything.
     todo: list[tuple[Article, bool]] = []
@@ -129,35 +131,56 @@ def ingest(
         seen = {str(a.path) for a in articles} | {
             str(Path(s).resolve()) for s, _ in report.skipped if Path(s).exists()
         }
-        _prune(manifest, store, [p.resolve() for p in paths], seen, report)
+        _prune(manifest, index, [p.resolve() for p in paths], seen, report)
     chunked = [
         (a, existed, chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap))
         for a, existed in todo
     ]
-    _embed_all(chunked, settings, embedder, store, manifest, report, progress)
+    _embed_all(chunked, settings, embedder, index, manifest, report, progress)
     if not manifest.path.exists() or manifest.data.pop("corrupt", None):
         manifest.save()
     return report
 
 
-def _reconcile(manifest: Manifest, store: Store, fp: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class _Index:
+    """The two halves of the index the ingest keeps in step: vectors and keywords."""
+
+    store: Store
+    keywords: KeywordIndex
+
+    def delete_paths(self, paths: Sequence[str]) -> None:
+        self.store.delete_paths(paths)
+        self.keywords.delete_paths(paths)
+
+
+def _reconcile(manifest: Manifest, index: _Index, fp: dict[str, Any]) -> None:
     """The manifest describes one store (which may be a server others write to, or a
     different one than last time): bring it in line with what that store really holds.
     A file whose chunks are missing or short is redone; chunks of files the manifest
-    does not know (e.g. a manifest lost) are orphans."""
+    does not know (e.g. a manifest lost) are orphans. The keyword index is then made
+    to agree with the store, refilled from the stored texts (nothing re-embedded)."""
     if manifest.data.get("fingerprint") not in (None, fp):
         # Settings that change chunks or vectors invalidate every file.
         for entry in manifest.files.values():
             entry["pending"] = True
     manifest.data["fingerprint"] = fp
-    manifest.data["store"] = store.location
-    stored = store.path_counts()
+    manifest.data["store"] = index.store.location
+    stored = index.store.path_counts()
     for key, entry in manifest.files.items():
         expected = entry.get("chunks")
         if not entry.get("pending") and expected is not None and stored[key] != int(expected):
             entry["pending"] = True
-    for orphan in set(stored) - set(manifest.files):
-        store.delete_path(orphan)
+    index.delete_paths(sorted(set(stored) - set(manifest.files)))
+    keyed = index.keywords.path_counts()
+    index.keywords.delete_paths(sorted(set(keyed) - set(manifest.files)))
+    refill = [
+        k for k, e in manifest.files.items() if not e.get("pending") and keyed[k] != stored[k]
+    ]
+    for b in range(0, len(refill), 200):
+        part = refill[b : b + 200]
+        rows = [(c.id, str(c.meta["path"]), c.text) for c in index.store.chunks_of(part)]
+        index.keywords.replace(part, rows)
 
 
 def _read_all(paths: Sequence[Path], report: IngestReport) -> list[Article]:
@@ -173,14 +196,14 @@ def _read_all(paths: Sequence[Path], report: IngestReport) -> list[Article]:
 
 
 def _prune(
-    manifest: Manifest, store: Store, roots: list[Path], seen: set[str], report: IngestReport
+    manifest: Manifest, index: _Index, roots: list[Path], seen: set[str], report: IngestReport
 ) -> None:
     """Remove the chunks of files once ingested from under ``roots`` that are gone."""
     for key in list(manifest.files):
         under = any(Path(key) == r or Path(key).is_relative_to(r) for r in roots)
         if under and key not in seen and not Path(key).exists():
             entry = manifest.files[key]
-            store.delete_path(key)
+            index.delete_paths([key])
             report.removed.append(entry.get("source", key))
             report.chunks_removed += int(entry.get("chunks", 0))
             del manifest.files[key]
@@ -194,7 +217,7 @@ def _embed_all(
     chunked: Wave,
     settings: Settings,
     embedder: Embedder,
-    store: Store,
+    index: _Index,
     manifest: Manifest,
     report: IngestReport,
     progress: Progress | None,
@@ -217,7 +240,7 @@ def _embed_all(
             while end < len(chunked) and (end == start or n < wave_size):
                 n += len(chunked[end][2])
                 end += 1
-            _ingest_wave(chunked[start:end], embedder, store, manifest, wave_size, embedded)
+            _ingest_wave(chunked[start:end], embedder, index, manifest, wave_size, embedded)
             for article, existed, chunks in chunked[start:end]:
                 (report.updated if existed else report.added).append(article.source)
                 report.chunks_added += len(chunks)
@@ -233,7 +256,7 @@ def _embed_all(
 def _ingest_wave(
     wave: Wave,
     embedder: Embedder,
-    store: Store,
+    index: _Index,
     manifest: Manifest,
     step: int,
     embedded: Callable[[int, str], None],
@@ -245,7 +268,8 @@ def _ingest_wave(
         old = manifest.files.get(key, {})
         manifest.files[key] = {**old, "source": article.source, "pending": True, "new": not existed}
     manifest.save()
-    store.delete_paths([str(a.path) for a, _, _ in wave])
+    paths = [str(a.path) for a, _, _ in wave]
+    index.delete_paths(paths)
     texts = [c.text for _, _, chunks in wave for c in chunks]
     owner = [a.source for a, _, chunks in wave for _ in chunks]
     parts: list[np.ndarray] = []
@@ -259,12 +283,13 @@ def _ingest_wave(
     ids, metas = _chunk_rows(wave, sparse)
     vectors = np.concatenate(parts)
     for b in range(0, len(ids), UPSERT_BATCH):
-        store.upsert(
+        index.store.upsert(
             ids=ids[b : b + UPSERT_BATCH],
             embeddings=vectors[b : b + UPSERT_BATCH],
             documents=texts[b : b + UPSERT_BATCH],
             metadatas=metas[b : b + UPSERT_BATCH],
         )
+    index.keywords.replace(paths, zip(ids, (str(m["path"]) for m in metas), texts, strict=True))
     for article, _, chunks in wave:
         manifest.files[str(article.path)] = {
             "source": article.source,
@@ -364,6 +389,7 @@ def save_uploads(
 
 
 def reset_index(settings: Settings, store: Store) -> None:
-    """Drop every chunk and the manifest: the next ingest embeds everything again."""
+    """Drop every chunk, keyword row and the manifest: the next ingest embeds everything."""
     store.reset()
+    keyword_index(settings).reset()
     (settings.index_dir / "manifest.json").unlink(missing_ok=True)

@@ -2,10 +2,11 @@
 
 Per candidate chunk, a semantic score: e5 cosine, plus e5's sparse "latent terms"
 (stored per chunk at ingest), plus, for the few best, the cosine of the chunk's
-best-matching sentence. BM25 over normalised, lightly stemmed Arabic terms is then
-fused in by rank. For an English query, Arabic BM25 is noise (measured: equal-weight
-fusion drops English recall@5 from .95 to .38), so its weight follows the query's
-share of Arabic script.
+best-matching sentence. BM25 over normalised, lightly stemmed Arabic terms (the
+persistent SQLite FTS5 index of ``bot/keyword.py``, kept in step with the store by the
+ingest) is then fused in by rank. For an English query, Arabic BM25 is noise
+(measured: equal-weight fusion drops English recall@5 from .95 to .38), so its weight
+follows the query's share of Arabic script.
 
 Measured on XQuAD (bench/retrieval.py, English questions over Arabic paragraphs,
 recall@1): dense .78; + latent terms .84; + sentence re-scoring .85.
@@ -17,13 +18,13 @@ from dataclasses import asdict, dataclass
 from threading import Lock
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
-from bot.arabic import arabic_share, detect_language, search_terms
+from bot.arabic import arabic_share, detect_language
 from bot.chunk import sentence_spans
 from bot.config import Settings
 from bot.embed import Embedder, SparseVector, sparse_from_str, sparse_of
 from bot.glossary import load_glossary
+from bot.keyword import keyword_index
 from bot.store import Store, StoredChunk
 
 RRF_K = 60
@@ -68,29 +69,6 @@ class SearchResult:
     best_latent: float | None = None  # best latent-term dot product; None without a head
 
 
-class _Lexical:
-    """BM25 and stored latent terms for every chunk in the store, rebuilt when it changes."""
-
-    def __init__(self, chunks: list[StoredChunk]) -> None:
-        self.chunks = chunks
-        self.by_id = {c.id: c for c in chunks}
-        corpus = [search_terms(c.text) for c in chunks]
-        self.bm25 = BM25Okapi(corpus) if chunks else None
-        self.sparse: dict[str, SparseVector] = {}
-        for c in chunks:
-            vec = sparse_from_str(str(c.meta.get("sparse", "")))
-            if vec is not None:
-                self.sparse[c.id] = vec
-
-    def top(self, query: str, n: int) -> list[str]:
-        terms = search_terms(query)
-        if self.bm25 is None or not terms:
-            return []
-        scores = self.bm25.get_scores(terms)
-        order = np.argsort(-scores)[:n]
-        return [self.chunks[i].id for i in order if scores[i] > 0]
-
-
 class Retriever:
     # Per instance, so that the benchmark can switch a signal off to measure it.
     sparse_weight: float = SPARSE_WEIGHT
@@ -105,8 +83,7 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._lexical: _Lexical | None = None
-        self._lexical_key: tuple[int, float] | None = None
+        self.keywords = keyword_index(settings)
         self._sentences: dict[str, tuple[str, np.ndarray]] = {}  # chunk id -> (text, vectors)
         self._by_text: dict[str, np.ndarray] = {}  # sentence text -> vector (evidence)
         self._queries: dict[str, np.ndarray] = {}  # query -> vector, the last few
@@ -114,18 +91,7 @@ class Retriever:
 
     def invalidate(self) -> None:
         with self._lock:
-            self._lexical = None
             self._sentences.clear()
-
-    def _lexical_index(self) -> _Lexical:
-        manifest = self.settings.index_dir / "manifest.json"
-        key = (self.store.count(), manifest.stat().st_mtime if manifest.exists() else 0.0)
-        with self._lock:
-            if self._lexical is None or key != self._lexical_key:
-                self._lexical = _Lexical(self.store.all_chunks())
-                self._lexical_key = key
-                self._sentences.clear()  # drops vectors of chunks that are gone
-            return self._lexical
 
     def query_vector(self, query: str) -> np.ndarray:
         with self._lock:
@@ -156,21 +122,23 @@ class Retriever:
     def search(self, query: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.top_k
         lang = detect_language(query)
-        lex = self._lexical_index()
+        self.store.follow(self.settings.index_dir / "manifest.json")
         qvec = self.query_vector(query)
         dense = self.store.query(qvec, CANDIDATES)
         best = max((s for _, s in dense), default=0.0)
-        chunk_of = lex.by_id | {c.id: c for c, _ in dense}
+        chunk_of = {c.id: c for c, _ in dense}
         dense_of = {c.id: sim for c, sim in dense}
 
         w_lex = arabic_share(query)  # lexical weight: full for Arabic, none for English
-        lexical = lex.top(query, CANDIDATES) if w_lex > 0 else []
+        lexical = self.keywords.top(query, CANDIDATES) if w_lex > 0 else []
         if w_lex < 1 and (names := self._arabic_names(query)):
             # English names the glossary knows, searched in Arabic: dictionary query
             # translation, the part of cross-lingual search e5 is weakest at.
-            lexical = lex.top(names, CANDIDATES)
+            lexical = self.keywords.top(names, CANDIDATES)
             w_lex = max(w_lex, NAMES_WEIGHT)
-        semantic, latent = self._semantic([*dense_of, *lexical], query, qvec, lex, dense_of)
+        self._fetch([c for c in lexical if c not in chunk_of], qvec, chunk_of, dense_of)
+        lexical = [c for c in lexical if c in chunk_of]  # a row the store no longer has
+        semantic, latent = self._semantic(list(chunk_of), query, chunk_of, dense_of, qvec)
         fused: dict[str, float] = {}
         for rank, cid in enumerate(semantic):
             fused[cid] = 1.0 / (RRF_K + rank)
@@ -179,6 +147,21 @@ class Retriever:
         ranked = sorted(fused, key=lambda c: fused[c], reverse=True)[:k]
         hits = [_hit(chunk_of[c], fused[c], dense_of[c]) for c in ranked]
         return SearchResult(query, lang, hits, best, self._covered(lang, best, latent), latent)
+
+    def _fetch(
+        self,
+        ids: list[str],
+        qvec: np.ndarray,
+        chunk_of: dict[str, StoredChunk],
+        dense_of: dict[str, float],
+    ) -> None:
+        """Keyword-only candidates: their text, metadata and cosine, read from the store
+        for these few ids (no process holds every chunk's text)."""
+        if not ids:
+            return
+        for chunk, vec in self.store.chunks(ids).values():
+            chunk_of[chunk.id] = chunk
+            dense_of[chunk.id] = float(np.dot(vec, qvec))
 
     def _arabic_names(self, query: str) -> str:
         terms = load_glossary(self.settings.glossary_path).named_in_english(query)
@@ -196,29 +179,24 @@ class Retriever:
         self,
         ids: list[str],
         query: str,
-        qvec: np.ndarray,
-        lex: _Lexical,
+        chunk_of: dict[str, StoredChunk],
         dense_of: dict[str, float],
+        qvec: np.ndarray,
     ) -> tuple[list[str], float | None]:
-        """``ids`` (deduplicated) ordered by cosine + latent terms + best sentence, and the
-        best latent-term score (None when the embedder or the index has none)."""
-        ids = list(dict.fromkeys(ids))
+        """``ids`` ordered by cosine + latent terms + best sentence, and the best
+        latent-term score (None when the embedder or the index has none)."""
         if not ids:
             return [], None
-        need = [c for c in ids if c not in dense_of]
-        if need:
-            # Lexical-only candidates still need a cosine: read their stored vectors.
-            for cid, v in self.store.embeddings(need).items():
-                dense_of[cid] = float(np.dot(v, qvec))
         score = {c: dense_of.get(c, 0.0) for c in ids}
 
         latent: float | None = None
-        qsparse = sparse_of(self.embedder, [query]) if lex.sparse else None
+        stored = {c: sparse_from_str(str(chunk_of[c].meta.get("sparse", ""))) for c in ids}
+        qsparse = sparse_of(self.embedder, [query]) if any(stored.values()) else None
         if qsparse and len(qsparse[0][0]):
             qi, qv = qsparse[0]
             qdense = np.zeros(int(qi.max()) + 1, dtype=np.float32)
             qdense[qi] = qv
-            sp = {c: _sparse_dot(qdense, lex.sparse.get(c)) for c in ids}
+            sp = {c: _sparse_dot(qdense, stored[c]) for c in ids}
             latent = max(sp.values())
             if latent > 0 and self.sparse_weight > 0:
                 for c in ids:
@@ -228,17 +206,16 @@ class Retriever:
         if self.sentence_weight <= 0:
             return order, latent
         head = order[:SENTENCE_RESCORE]
-        best_sentence = self._best_sentences(head, qvec, lex)
+        best_sentence = self._best_sentences({c: chunk_of[c].text for c in head}, qvec)
         head.sort(key=lambda c: score[c] + self.sentence_weight * best_sentence[c], reverse=True)
         return head + order[SENTENCE_RESCORE:], latent
 
-    def _best_sentences(self, ids: list[str], qvec: np.ndarray, lex: _Lexical) -> dict[str, float]:
+    def _best_sentences(self, texts: dict[str, str], qvec: np.ndarray) -> dict[str, float]:
         """Each chunk's best sentence cosine; sentence vectors are made once per chunk."""
         todo: list[tuple[str, str, list[str]]] = []
         with self._lock:
-            cached = {c: self._sentences[c] for c in ids if c in self._sentences}
-        for cid in ids:
-            text = lex.by_id[cid].text if cid in lex.by_id else ""
+            cached = {c: self._sentences[c] for c in texts if c in self._sentences}
+        for cid, text in texts.items():
             if cid not in cached or cached[cid][0] != text:
                 todo.append((cid, text, [text[a:b] for a, b in sentence_spans(text)] or [text]))
         if todo:
@@ -246,11 +223,13 @@ class Retriever:
             vecs = self.embedder.embed_passages(flat)
             at = 0
             with self._lock:
+                if len(self._sentences) > 20_000:  # bounded, like the sentence cache
+                    self._sentences.clear()
                 for cid, text, sents in todo:
                     cached[cid] = self._sentences[cid] = (text, vecs[at : at + len(sents)])
                     self._by_text.update(zip(sents, vecs[at : at + len(sents)], strict=True))
                     at += len(sents)
-        return {cid: float(np.max(cached[cid][1] @ qvec)) for cid in ids}
+        return {cid: float(np.max(cached[cid][1] @ qvec)) for cid in texts}
 
 
 def _sparse_dot(query: np.ndarray, doc: SparseVector | None) -> float:

@@ -12,6 +12,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from threading import Lock
 from typing import Any, TypeVar
 
@@ -53,6 +54,8 @@ class Store:
         self._client: Any = None
         self._col: Any = None
         self._lock = Lock()
+        self._stamp: int | None = None  # the index's change marker when last looked at
+        self._wrote = False  # this process wrote since then
         self._collection()  # fail early, with a clear line, if it cannot be opened
 
     # -- connection -----------------------------------------------------------------------
@@ -125,6 +128,26 @@ class Store:
                 raise self._error(exc, doing) from exc
         raise AssertionError("unreachable")
 
+    def follow(self, marker: Path) -> None:
+        """Embedded store: re-open when another process changed the index (its ingest
+        re-saved ``marker``, the manifest). Chroma's embedded client keeps its vector
+        index in memory: after another process's writes, ``count()`` and ``get()`` see
+        them but ``query()`` does not (measured), until the client is opened again."""
+        if self.remote:
+            return  # a server has one view for every client
+        try:
+            stamp = marker.stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        with self._lock:
+            changed = self._stamp is not None and stamp != self._stamp and not self._wrote
+            self._stamp, self._wrote = stamp, False
+            client = self._client if changed else None
+            if changed:
+                self._client = self._col = None
+        if client is not None:
+            client.close()  # public API: frees the system, the next call opens a fresh one
+
     # -- reads and writes -----------------------------------------------------------------
 
     def count(self) -> int:
@@ -137,6 +160,7 @@ class Store:
         documents: Sequence[str],
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
+        self._wrote = True
         self._call(
             lambda c: c.upsert(
                 ids=list(ids),
@@ -148,9 +172,11 @@ class Store:
         )
 
     def delete_path(self, path: str) -> None:
+        self._wrote = True
         self._call(lambda c: c.delete(where={"path": path}), "cannot write to")
 
     def delete_paths(self, paths: Sequence[str]) -> None:
+        self._wrote = True
         if paths:
             where = {"path": {"$in": list(paths)}} if len(paths) > 1 else {"path": paths[0]}
             self._call(lambda c: c.delete(where=where), "cannot write to")
@@ -196,6 +222,36 @@ class Store:
             )
         ]
 
+    def chunks(self, ids: Sequence[str]) -> dict[str, tuple[StoredChunk, np.ndarray]]:
+        """These chunks (those the store still has) with their vectors."""
+        got = self._call(
+            lambda c: c.get(ids=list(ids), include=["documents", "metadatas", "embeddings"]),
+            "cannot read",
+        )
+        return {
+            i: (StoredChunk(i, d or "", dict(m or {})), np.asarray(e, dtype=np.float32))
+            for i, d, m, e in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+        }
+
+    def chunks_of(self, paths: Sequence[str]) -> list[StoredChunk]:
+        """Every chunk of these article paths (the keyword index refills from this)."""
+        out: list[StoredChunk] = []
+        for b in range(0, len(paths), 100):
+            part = list(paths[b : b + 100])
+            where: dict[str, Any] = {"path": {"$in": part}} if len(part) > 1 else {"path": part[0]}
+
+            def read(c: Any, w: dict[str, Any] = where) -> Any:
+                return c.get(where=w, include=["documents", "metadatas"])
+
+            got = self._call(read, "cannot read")
+            out.extend(
+                StoredChunk(i, d or "", dict(m or {}))
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+        return out
+
     def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         got = self._call(lambda c: c.get(ids=list(ids), include=["embeddings"]), "cannot read")
         return {
@@ -204,6 +260,7 @@ class Store:
         }
 
     def reset(self) -> None:
+        self._wrote = True
         col = self._collection()
         name, meta = col.name, dict(col.metadata or {})
 

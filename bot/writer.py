@@ -294,5 +294,3 @@ def glossary_path(settings: Settings) -> Path:
 def needs_translation(sentence: str) -> bool:
     """Only Arabic text goes to the model; English captions, bare numbers stay as they are."""
     return arabic_share(sentence) >= 0.5
-
-

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
+from bot.keyword import keyword_index
 from bot.service import Newsbot
 from tests.support.chroma_server import ChromaServer
 from tests.support.openai_server import FakeOpenAI
@@ -138,6 +139,9 @@ def _seed_index_server(
     manifest = json.loads((_seed_index_embedded / "index" / "manifest.json").read_text("utf-8"))
     manifest["store"] = dst.store.location
     (tmp / "index" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    # Its keyword index, as the ingest's refill from the store would write it.
+    rows = [(c.id, str(c.meta["path"]), c.text) for c in chunks]
+    keyword_index(dst.settings).replace(sorted({r[1] for r in rows}), rows)
     return tmp
 
 

@@ -191,6 +191,7 @@ def test_ingest_translate_writes_glosses_ahead(tmp_path: Path, fake_model: FakeO
     (corpus / "a.txt").write_text(
         "قال مسؤول إن 12 شخصاً أصيبوا في الهجوم على السوق.\n\nوأغلقت الشرطة الطريق.\n", "utf-8"
     )
+
     def model(messages: list[dict[str, Any]]) -> str:
         user = messages[-1]["content"]
         if user.startswith("Passages:"):

@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 
 from bot.corpus import read_article
+from bot.keyword import keyword_index
 from bot.service import Newsbot
 from tests.conftest import SEEDS, make_settings
+from tests.support.process import start_ingest
+from tests.support.synthetic import write_articles
 
 SMALL = ["000_16ebf7a5f9e97184.txt", "003_a47adb4170558f8e.txt"]
 
@@ -33,6 +36,17 @@ def chunks_by_source(bot: Newsbot) -> dict[str, list[tuple[int, int, int]]]:
             (int(m["chunk_index"]), int(m["start"]), int(m["end"]))
         )
     return {k: sorted(v) for k, v in out.items()}
+
+
+def assert_keywords_match_store(bot: Newsbot) -> None:
+    """The keyword index holds exactly the store's chunks, by path and by id."""
+    kw = keyword_index(bot.settings)
+    assert kw.path_counts() == bot.store.path_counts()
+    ids = {c.id for c in bot.store.all_chunks()}
+    # Each stored chunk is found by its own text, and only stored ids come back.
+    for c in bot.store.all_chunks()[:: max(1, len(ids) // 8)]:
+        found = kw.top(c.text, 50)
+        assert c.id in found and set(found) <= ids
 
 
 def test_ingest_stores_exact_offsets_and_metadata(seed_index: Path) -> None:
@@ -78,6 +92,25 @@ def test_changed_file_replaced_and_deleted_file_removed(tmp_path: Path) -> None:
     assert report.removed == [SMALL[1]] and report.chunks_removed == len(first[SMALL[1]])
     assert set(chunks_by_source(bot)) == {SMALL[0]}
     assert all(h.source == SMALL[0] for h in bot.search("الموصل").hits)
+    assert_keywords_match_store(bot)
+
+
+def test_a_lost_keyword_index_is_refilled_from_the_store_without_embedding(
+    tmp_path: Path,
+) -> None:
+    small_corpus(tmp_path)
+    bot = Newsbot(make_settings(tmp_path))
+    bot.ingest()
+    query = "كم عدد قتلى الجيش العراقي في قرية النصر"
+    before = [h.chunk_id for h in bot.search(query).hits]
+    bot.retriever.keywords.close()
+    # Lost, or an index made before the keyword file existed.
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{bot.retriever.keywords.path}{suffix}").unlink(missing_ok=True)
+    report = bot.ingest()
+    assert not report.changed and report.chunks_added == 0
+    assert_keywords_match_store(bot)
+    assert [h.chunk_id for h in bot.search(query).hits] == before
 
 
 def test_bad_files_are_reported_and_the_rest_goes_in(tmp_path: Path) -> None:
@@ -149,6 +182,7 @@ def test_killed_ingest_leaves_no_duplicates_and_no_gaps(tmp_path: Path) -> None:
         indices = [c[0] for c in next(iter(layouts))]
         assert indices == list(range(len(indices))), "chunk indices are contiguous"
     assert bot.ingest().summary().startswith("Nothing changed")
+    assert_keywords_match_store(bot)
 
 
 def test_links_out_of_the_corpus_and_odd_names_are_refused(tmp_path: Path) -> None:
@@ -170,3 +204,35 @@ def test_links_out_of_the_corpus_and_odd_names_are_refused(tmp_path: Path) -> No
     assert "U+000A" in reasons["two\\nlines.txt"]
     assert "inside.txt" in report.added
     assert all("كلمة السر" not in h.text for h in bot.search("كلمة السر السرية").hits)
+
+
+def test_a_searching_process_sees_another_process_ingest_once_it_finishes(
+    tmp_path: Path,
+) -> None:
+    """One process ingests (the CLI), this one searches the same index meanwhile: no
+    rebuild, and the new articles' keyword rows and vectors are found once it is done."""
+    corpus = tmp_path / "corpus"
+    arts = write_articles(corpus, 8, sentences=(2, 3), disjoint=True)
+    held = tmp_path / "held"
+    held.mkdir()
+    for a in arts[2:]:
+        a.rename(held / a.name)
+    bot = Newsbot(make_settings(tmp_path))
+    bot.ingest()
+    assert (
+        bot.search(arts[0].read_text("utf-8").split("\n", 1)[0], 1).hits[0].source == arts[0].name
+    )
+    for a in arts[2:]:
+        (held / a.name).rename(a)
+    proc = start_ingest(corpus, index_dir=str(bot.settings.index_dir))
+    while proc.poll() is None:
+        assert bot.search("الموصل", 4).hits  # searching goes on while it writes
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert "6 added" in out
+    for a in arts[2:]:
+        query = a.read_text("utf-8").split("\n", 1)[0]
+        assert keyword_index(bot.settings).top(query, 50), "keyword rows of the new article"
+        assert bot.search(query, 1).hits[0].source == a.name
+    assert_keywords_match_store(bot)

@@ -8,20 +8,19 @@ it; articles are short ones made from seed sentences, embedded by the real nanoe
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from bot.errors import StoreError
+from bot.keyword import keyword_index
 from bot.service import Newsbot
 from tests.conftest import make_settings
 from tests.support.chroma_server import ChromaServer, free_port
 from tests.support.openai_server import FakeOpenAI
+from tests.support.process import start_ingest
 from tests.support.synthetic import write_articles
 
 
@@ -41,6 +40,7 @@ def assert_store_matches_manifest(bot: Newsbot) -> None:
     ids = [c.id for c in bot.store.all_chunks()]
     assert len(ids) == len(set(ids)), "no duplicated chunks"
     assert dict(bot.store.path_counts()) == {k: v["chunks"] for k, v in files.items()}
+    assert keyword_index(bot.settings).path_counts() == bot.store.path_counts()
 
 
 @pytest.fixture
@@ -132,18 +132,11 @@ def test_ingest_and_chat_at_once_against_one_server(
         (held / a.name).rename(a)
 
     # Another process ingests the new articles into the same server collection...
-    env = {
-        **os.environ,
-        "NEWSBOT_INDEX_DIR": str(bot.settings.index_dir),
-        "NEWSBOT_CHROMA_URL": server.url,
-        "NEWSBOT_COLLECTION": bot.settings.collection,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "ingest", str(corpus)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = start_ingest(
+        corpus,
+        index_dir=str(bot.settings.index_dir),
+        chroma_url=server.url,
+        collection=bot.settings.collection,
     )
     # ...while this one keeps answering questions about the articles it already had.
     rounds = 0

@@ -137,7 +137,7 @@ class FakeOpenAI:
                     self._raw("text/html", b"<html><body><h1>Bad Gateway</h1></body></html>")
                     return
                 if mischief == "garbage":
-                    self._raw("application/json", b"{\"choices\": [ {garbage")
+                    self._raw("application/json", b'{"choices": [ {garbage')
                     return
                 finish = "length" if mischief == "length" else "stop"
                 if not body.get("stream") or mischief == "plain":

@@ -7,11 +7,24 @@ server answers, and failing with the server's own output live here once.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import IO, Self
+
+
+def start_ingest(corpus: Path, **env: str) -> subprocess.Popen[str]:
+    """``newsbot ingest corpus`` in another process, with these NEWSBOT_* settings."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ingest", str(corpus)],
+        env={**os.environ, **{f"NEWSBOT_{k.upper()}": v for k, v in env.items()}},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def free_port() -> int:

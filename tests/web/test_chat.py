@@ -88,7 +88,7 @@ def newsroom(messages: list[dict[str, Any]]) -> str:
             return (
                 # no stray figures: the answer's own check would rightly reject them
                 "<b>300</b> farmers took part <script>window.__pwned = 'model'</script>"
-                f'<img src=x onerror="window.__pwned = \'img\'"> [{n}].'
+                f"<img src=x onerror=\"window.__pwned = 'img'\"> [{n}]."
             )
     return "The reports describe this in the first passage [1]."
 

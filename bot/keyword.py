@@ -1,0 +1,190 @@
+"""The keyword index: BM25 over normalised, lightly stemmed Arabic terms, in SQLite FTS5.
+
+Persistent and incremental: the ingest writes a file's rows in the same wave as its
+vectors, under the same manifest discipline (``bot/ingest.py``), and every searching
+process reads the file as it is: no rebuild after a change and no copy of the chunk
+texts in memory. WAL journaling lets readers go on while the ingest writes.
+
+Terms are made by ``bot.arabic.search_terms`` at index and at query time and stored
+space-separated; FTS5's ``unicode61`` tokenizer then only splits on those spaces (the
+terms hold letters and digits only) and ``bm25()`` ranks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from bot.arabic import search_terms
+from bot.config import Settings
+from bot.errors import StoreError
+
+# Bumped when the terms change (normalisation, stemming): an index of another version
+# is emptied on open for writing and refilled from the store by the next ingest.
+VERSION = 1
+# Query terms kept, rarest first: a long pasted question must not turn into an OR of
+# hundreds of terms that each match half the archive.
+MAX_QUERY_TERMS = 24
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    terms, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
+"""
+
+
+class KeywordIndex:
+    """One SQLite file (``index_dir/keywords.sqlite3`` unless configured elsewhere).
+
+    Rows are keyed by the store's chunk ids and grouped by article path, like the
+    vectors. Connections are per thread (sqlite3's rule); writes are transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    # -- connection ---------------------------------------------------------------------
+
+    def _conn(self, write: bool = False) -> sqlite3.Connection | None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if not write and not self.path.exists():
+            return None  # nothing ingested yet: searching must not create files
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
+            if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+                self._recreate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from exc
+        self._local.conn = conn
+        return conn
+
+    @staticmethod
+    def _recreate(conn: sqlite3.Connection) -> None:
+        """Empty tables of this version, in one transaction: other processes' open
+        connections see the change (a deleted and re-made file they would not)."""
+        with conn:
+            for table in ("vocab", "fts", "docs"):
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={VERSION}")
+
+    def _error(self, exc: Exception) -> StoreError:
+        return StoreError(
+            f"the keyword index at {self.path} cannot be used ({exc}); delete it and run "
+            "`newsbot ingest`, which rebuilds it from the store without re-embedding"
+        )
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writes (the ingest) ------------------------------------------------------------
+
+    def replace(self, paths: Sequence[str], rows: Iterable[tuple[str, str, str]]) -> None:
+        """Drop every row of ``paths``, then add ``rows`` of (chunk id, path, text), in
+        one transaction: a reader sees the old rows or the new ones."""
+        conn = self._conn(write=True)
+        assert conn is not None
+        try:
+            with conn:
+                self._delete(conn, paths)
+                for chunk_id, path, text in rows:
+                    cur = conn.execute(
+                        "INSERT INTO docs(chunk_id, path) VALUES (?, ?)", (chunk_id, path)
+                    )
+                    conn.execute(
+                        "INSERT INTO fts(rowid, terms) VALUES (?, ?)",
+                        (cur.lastrowid, " ".join(search_terms(text))),
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from exc
+
+    def delete_paths(self, paths: Sequence[str]) -> None:
+        self.replace(paths, [])
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, paths: Sequence[str]) -> None:
+        for path in paths:
+            conn.execute(
+                "DELETE FROM fts WHERE rowid IN (SELECT id FROM docs WHERE path = ?)", (path,)
+            )
+            conn.execute("DELETE FROM docs WHERE path = ?", (path,))
+
+    def reset(self) -> None:
+        if self.path.exists():
+            conn = self._conn(write=True)
+            assert conn is not None
+            try:
+                self._recreate(conn)
+            except sqlite3.DatabaseError as exc:
+                raise self._error(exc) from exc
+
+    # -- reads --------------------------------------------------------------------------
+
+    def path_counts(self) -> Counter[str]:
+        conn = self._conn()
+        if conn is None:
+            return Counter()
+        try:
+            rows = conn.execute("SELECT path, count(*) FROM docs GROUP BY path").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from exc
+        return Counter({str(p): int(n) for p, n in rows})
+
+    def count(self) -> int:
+        conn = self._conn()
+        if conn is None:
+            return 0
+        return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def top(self, query: str, n: int) -> list[str]:
+        """Chunk ids of the ``n`` best BM25 matches for ``query``, best first."""
+        terms = list(dict.fromkeys(search_terms(query)))
+        conn = self._conn()
+        if not terms or conn is None:
+            return []
+        try:
+            if len(terms) > MAX_QUERY_TERMS:
+                terms = self._rarest(conn, terms)
+            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+            rows = conn.execute(
+                "SELECT d.chunk_id FROM fts JOIN docs d ON d.id = fts.rowid "
+                "WHERE fts MATCH ? ORDER BY rank LIMIT ?",
+                (match, n),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from exc
+        return [str(r[0]) for r in rows]
+
+    @staticmethod
+    def _rarest(conn: sqlite3.Connection, terms: list[str]) -> list[str]:
+        marks = ",".join("?" * len(terms))
+        df = dict(
+            conn.execute(f"SELECT term, doc FROM vocab WHERE term IN ({marks})", terms).fetchall()
+        )
+        known = sorted((t for t in terms if t in df), key=lambda t: df[t])
+        return known[:MAX_QUERY_TERMS] or terms[:MAX_QUERY_TERMS]
+
+
+def keyword_index(settings: Settings) -> KeywordIndex:
+    """The keyword index beside the ingest manifest (index_dir), for every store kind:
+    processes that share an index_dir (and its Chroma server) share it."""
+    return KeywordIndex(settings.index_dir / "keywords.sqlite3")
