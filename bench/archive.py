@@ -18,6 +18,7 @@ With ``--old-bm25`` sizes, the worker also builds what each process built before
 rank-bm25 over every chunk's terms read from the store (seconds and RSS).
 
     python bench/archive.py [--sizes 2000 20000 100000] [--store server|embedded]
+                            [--work DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -205,11 +206,13 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=300, help="really embedded chunks")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help="folder for the archives (default: a temp one)")
+    ap.add_argument("--reuse", action="store_true", help="keep archives --work already has")
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.queries, args.old_bm25 == [1])
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="newsbot-archive-"))
+    work.mkdir(parents=True, exist_ok=True)
     base = Settings(index_dir=work / "unused")
     dense, sparse = sample_vectors(base, args.sample)
     print(f"{len(dense)} sample chunks embedded (latent terms: {bool(sparse)})", flush=True)
@@ -225,9 +228,14 @@ def main() -> None:
                     "chroma_url": server.url if server else None,
                 }
             )
-            t = time.perf_counter()
-            filled = fill(s, n, s.corpus_dir, dense, sparse)
-            filled["fill_s"] = time.perf_counter() - t
+            done = s.index_dir / "fill.json"
+            if args.reuse and done.exists():  # an archive filled by an earlier run
+                filled = json.loads(done.read_text())
+            else:
+                t = time.perf_counter()
+                filled = fill(s, n, s.corpus_dir, dense, sparse)
+                filled["fill_s"] = time.perf_counter() - t
+                done.write_text(json.dumps(filled))
             print(f"{n}: {filled}", flush=True)
             rows.append((n, filled, search_process(s, args, n in args.old_bm25, dense)))
             print(f"{n}: {rows[-1][2]}", flush=True)

@@ -17,7 +17,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,7 +35,9 @@ from bot.summarize import (
     Span,
     candidate_spans,
     check_bullets,
+    held_back_line,
     rank,
+    uncertain_markdown,
     write_bullets,
 )
 from bot.writer import Progress, SentenceWriter, md_escape
@@ -79,6 +81,7 @@ class Briefing:
     disagreements: list[Disagreement]
     dropped: list[Bullet]
     checks: CheckReport
+    uncertain: list[Bullet] = field(default_factory=list)  # below confidence_floor
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -94,6 +97,7 @@ class Briefing:
                 {"claim": d.claim.as_json(), "counter": d.counter.as_json()}
                 for d in self.disagreements
             ],
+            "uncertain": [b.as_json() for b in self.uncertain],
             "dropped": [b.as_json() for b in self.dropped],
             "checks": self.checks.as_json(),
         }
@@ -104,7 +108,8 @@ class Briefing:
             f"# Briefing: {_md(title)}",
             "",
             f"_From {len(self.sources)} article(s); written by {self.model}. "
-            "Every statement cites its file and sentence (s1 = first sentence)._",
+            "Every statement cites its file and sentence (s1 = first sentence). "
+            f"{held_back_line(self.uncertain, self.dropped)}_",
             "",
             "## Headline",
             "",
@@ -137,14 +142,19 @@ class Briefing:
             out.append("_No contradicting reports found._")
         for d in self.disagreements:
             out += [
-                f"- **Report:** {_md(d.claim.text)} {cite(d.claim)}",
-                f"  **Counter-report:** {_md(d.counter.text)} {cite(d.counter)}",
+                f"- **Report:** {_marked_md(d.claim)} {cite(d.claim)}",
+                f"  **Counter-report:** {_marked_md(d.counter)} {cite(d.counter)}",
             ]
+        out += uncertain_markdown(self.uncertain, cite)
         out += ["", "## Sources", ""]
         out += [f"- {f}: {_md(t)}" + (f" ({d})" if d else "") for f, t, d in self.sources]
-        out += ["", "## Checks", "", self.checks.line() + "."]
-        if self.dropped:
-            out.append(f"{len(self.dropped)} statement(s) failed the checks and were left out.")
+        out += [
+            "",
+            "## Checks",
+            "",
+            self.checks.line() + ".",
+            held_back_line(self.uncertain, self.dropped),
+        ]
         return "\n".join(out) + "\n"
 
     def html(self) -> str:
@@ -175,7 +185,8 @@ class Briefing:
         parts = [
             f"<h1>Briefing: {e(self.topic or 'all articles')}</h1>",
             f"<p><em>From {len(self.sources)} article(s); written by {e(self.model)}. "
-            "Every statement cites its file and sentence.</em></p>",
+            "Every statement cites its file and sentence. "
+            f"{e(held_back_line(self.uncertain, self.dropped))}</em></p>",
             "<h2>Headline</h2><ul>",
             *(item(b) for b in self.headline),
             "</ul><h2>Key developments</h2><ul>",
@@ -196,22 +207,43 @@ class Briefing:
         if self.disagreements:
             parts.append("<table><tr><th>Report</th><th>Counter-report</th></tr>")
             for d in self.disagreements:
-                parts.append(
-                    f"<tr><td><ul>{item(d.claim)}</ul></td><td><ul>{item(d.counter)}</ul></td></tr>"
+                claim, counter = (
+                    item(b, f"⚠ <em>{e(b.marked)}</em>: " if b.marked else "").replace(
+                        "<details>", "<details open>" if b.marked else "<details>"
+                    )
+                    for b in (d.claim, d.counter)
                 )
+                parts.append(f"<tr><td><ul>{claim}</ul></td><td><ul>{counter}</ul></td></tr>")
             parts.append("</table>")
         else:
             parts.append("<p><em>No contradicting reports found.</em></p>")
+        if self.uncertain:
+            parts.append(
+                "<h2>Uncertain (may be wrong: check the Arabic)</h2><ul class='uncertain'>"
+            )
+            parts += [
+                item(b, f"⚠ <em>uncertain (confidence {b.confidence or 0:.2f})</em>: ").replace(
+                    "<details>", "<details open>"
+                )
+                for b in self.uncertain
+            ]
+            parts.append("</ul>")
         parts.append("<h2>Sources</h2><ul>")
         parts += [
             f"<li>{e(f)}: <span dir='rtl' lang='ar'>{e(t)}</span>{e(f' ({d})' if d else '')}</li>"
             for f, t, d in self.sources
         ]
         parts.append(f"</ul><h2>Checks</h2><p>{e(self.checks.line())}.")
-        if self.dropped:
-            parts.append(f" {len(self.dropped)} statement(s) failed the checks and were left out.")
-        parts.append("</p>")
+        parts.append(f" {e(held_back_line(self.uncertain, self.dropped))}</p>")
         return "\n".join(parts)
+
+
+def _marked_md(b: Bullet) -> str:
+    """A statement, or, when it is not stated as fact, its mark and its Arabic."""
+    if not b.marked:
+        return _md(b.text)
+    arabic = " ".join(c.text for c in b.cites)
+    return f"⚠ ({b.marked}) {_md(b.text)} — Arabic: {_md(arabic)}"
 
 
 def cite(b: Bullet) -> str:
@@ -268,10 +300,15 @@ def brief(
             ]
         )
     )
-    kept, dropped, report = _write(needed, writer, embedder, settings, progress)
+    kept, dropped, unsure, report = _write(needed, writer, embedder, settings, progress)
 
     def ok_of(s: Span) -> Bullet | None:
         return next((b for b in kept if b.cites[0] == s), None)
+
+    def any_of(s: Span) -> Bullet | None:
+        # A disagreement is surfaced even when one side's English is not trusted: that
+        # side is shown marked, with its Arabic (a missed denial misleads more).
+        return next((b for b in (*kept, *unsure, *dropped) if b.cites[0] == s), None)
 
     dev_b = [b for b in (ok_of(s) for s in developments) if b]
     return Briefing(
@@ -287,10 +324,11 @@ def brief(
         actors=_actors(articles, writer),
         figures=[b for b in (ok_of(s) for s in figure_spans) if b],
         disagreements=[
-            Disagreement(ca, cb) for a, b in pairs if (ca := ok_of(a)) and (cb := ok_of(b))
+            Disagreement(ca, cb) for a, b in pairs if (ca := any_of(a)) and (cb := any_of(b))
         ],
         dropped=dropped,
         checks=report,
+        uncertain=unsure,
     )
 
 
@@ -336,12 +374,15 @@ def _write(
     embedder: Embedder,
     settings: Settings,
     progress: Progress | None,
-) -> tuple[list[Bullet], list[Bullet], CheckReport]:
-    """One checked English statement per sentence: (kept, dropped, what the checks saw)."""
+) -> tuple[list[Bullet], list[Bullet], list[Bullet], CheckReport]:
+    """One checked English statement per sentence: (kept, dropped, uncertain, what the
+    checks saw)."""
     report = CheckReport()
     drafts = write_bullets(needed, writer, report, progress, lambda s: f"{s.source} s{s.index + 1}")
-    kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, "briefing")
-    return kept, dropped, report
+    kept, dropped, unsure = check_bullets(
+        drafts, embedder, settings.support_floor, report, "briefing", settings.confidence_floor
+    )
+    return kept, dropped, unsure, report
 
 
 def _title(text: str) -> str:

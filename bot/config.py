@@ -26,6 +26,16 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 # A source checkout (./run.sh, editable installs) keeps its data beside the code; an
 # installed wheel carries a copy under bot/data/ (pyproject's package-dir mapping).
 IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "prompts").is_dir()
+# Fitted by `python bench/confidence.py --write-weights` (seed dev split; see there).
+CONFIDENCE_WEIGHTS: dict[str, float] = {
+    "bias": 1.0,
+    "cosine": 1.0,
+    "flags": -1.5,
+    "mean_cosine": 0.85,
+    "scale_cosine": 0.05,
+    "mean_flags": 0.0,
+    "scale_flags": 1.0,
+}
 
 
 def shipped(name: str) -> Path:
@@ -101,6 +111,12 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     embedding_model: str = "multilingual-e5-small"
     embedding_batch: int = Field(16, ge=1, le=512)
+
+    # Per-sentence confidence of the English newsbot writes (bot/confidence.py): the
+    # logistic weights bench/confidence.py fitted on the labelled seed dev split, and
+    # the floor below which a sentence is marked uncertain / kept out of summaries.
+    confidence_weights: dict[str, float] = Field(default_factory=lambda: dict(CONFIDENCE_WEIGHTS))
+    confidence_floor: float = Field(0.5, ge=0.0, le=1.0)
 
     index_dir: Path = PROJECT_ROOT / "index" if IN_CHECKOUT else data_home() / "index"
     # Installed: a writable corpus folder, filled with the shipped seeds on first use.

@@ -208,7 +208,12 @@ class Newsbot:
             if not needs_translation(arabic):
                 return arabic, []
             w = writer.write(arabic)
-            return w.text, list(w.flags)
+            flags = list(w.flags)
+            if w.uncertain(self.settings.confidence_floor):
+                # Shown with the gloss (source card, JSON quote_en_flags): a reader who
+                # cannot check the Arabic is told this English may be wrong.
+                flags.insert(0, f"uncertain translation (confidence {w.confidence:.2f})")
+            return w.text, flags
 
         return gloss
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -26,6 +26,7 @@ from bot.config import Settings, redact_url
 from bot.errors import StoreError
 
 T = TypeVar("T")
+PAGE = 5000  # records per read of the whole collection
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,20 +182,37 @@ class Store:
             where = {"path": {"$in": list(paths)}} if len(paths) > 1 else {"path": paths[0]}
             self._call(lambda c: c.delete(where=where), "cannot write to")
 
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record, a page at a time: one ``get`` of a whole archive fails on a
+        server ("too many SQL variables" at 89,000 chunks, measured) and holds it all."""
+        offset = 0
+        while True:
+
+            def read(c: Any, at: int = offset) -> Any:
+                return c.get(include=include, limit=PAGE, offset=at)
+
+            page: dict[str, Any] = self._call(read, "cannot read")
+            yield page
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE
+
     def path_counts(self) -> Counter[str]:
         """Chunks stored per article path (the ingest reconciles its manifest with this)."""
-        got = self._call(lambda c: c.get(include=["metadatas"]), "cannot read")
-        return Counter(str(m["path"]) for m in got["metadatas"] or [] if m and "path" in m)
+        counts: Counter[str] = Counter()
+        for page in self._pages(["metadatas"]):
+            counts.update(str(m["path"]) for m in page["metadatas"] or [] if m and "path" in m)
+        return counts
 
     def paths(self) -> set[str]:
         return set(self.path_counts())
 
     def all_chunks(self) -> list[StoredChunk]:
-        got = self._call(lambda c: c.get(include=["documents", "metadatas"]), "cannot read")
         return [
             StoredChunk(i, d or "", dict(m or {}))
+            for page in self._pages(["documents", "metadatas"])
             for i, d, m in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
             )
         ]
 
@@ -224,6 +242,8 @@ class Store:
 
     def chunks(self, ids: Sequence[str]) -> dict[str, tuple[StoredChunk, np.ndarray]]:
         """These chunks (those the store still has) with their vectors."""
+        if not ids:
+            return {}
         got = self._call(
             lambda c: c.get(ids=list(ids), include=["documents", "metadatas", "embeddings"]),
             "cannot read",

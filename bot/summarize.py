@@ -47,6 +47,10 @@ class Bullet:
     cites: list[Span]
     support: float | None = None
     flags: list[str] = field(default_factory=list)
+    confidence: float | None = None  # P(right in meaning), bot/confidence.py
+    # "" when stated as fact; else why not ("uncertain", "failed the checks"): set by
+    # check_bullets, shown wherever such a statement still appears (disagreements).
+    marked: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -54,6 +58,8 @@ class Bullet:
             "cites": [c.__dict__ for c in self.cites],
             "support": None if self.support is None else round(self.support, 3),
             "flags": self.flags,
+            "confidence": self.confidence,
+            "marked": self.marked,
         }
 
 
@@ -65,6 +71,9 @@ class Summary:
     bullets: list[Bullet]
     dropped: list[Bullet]
     checks: CheckReport
+    # Passed the checks but below confidence_floor: never stated as fact, listed apart
+    # with their Arabic.
+    uncertain: list[Bullet] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -72,6 +81,7 @@ class Summary:
             "language": self.language,
             "model": self.model,
             "bullets": [b.as_json() for b in self.bullets],
+            "uncertain": [b.as_json() for b in self.uncertain],
             "dropped": [b.as_json() for b in self.dropped],
             "checks": self.checks.as_json(),
         }
@@ -82,10 +92,36 @@ class Summary:
             where = ", ".join(f"s{c.index + 1}" for c in b.cites)
             flag = f" ⚠ {'; '.join(b.flags)}" if b.flags else ""
             lines.append(f"- {md_escape(b.text)} [{md_escape(self.source)} {where}]{flag}")
+        lines += uncertain_markdown(
+            self.uncertain,
+            lambda b: (
+                f"[{md_escape(self.source)} s" + ", s".join(str(c.index + 1) for c in b.cites) + "]"
+            ),
+        )
         lines += ["", f"_Model: {self.model}. Checks: {self.checks.line()}._"]
-        if self.dropped:
-            lines.append(f"_{len(self.dropped)} bullet(s) failed the checks and were dropped._")
+        lines.append(f"_{held_back_line(self.uncertain, self.dropped)}_")
         return "\n".join(lines) + "\n"
+
+
+def held_back_line(uncertain: list[Bullet], dropped: list[Bullet]) -> str:
+    """The header/footer count of statements not stated as fact, and why."""
+    return (
+        f"{len(uncertain)} statement(s) marked uncertain (low confidence in the English; "
+        f"listed with their Arabic), {len(dropped)} left out (failed the checks)."
+    )
+
+
+def uncertain_markdown(bullets: list[Bullet], cite: Callable[[Bullet], str]) -> list[str]:
+    """The "Uncertain" section: each statement marked, with the Arabic it came from."""
+    if not bullets:
+        return []
+    out = ["", "## Uncertain (may be wrong: check the Arabic)", ""]
+    for b in bullets:
+        arabic = " ".join(c.text for c in b.cites)
+        conf = f"confidence {b.confidence:.2f}" if b.confidence is not None else "unscored"
+        out.append(f"- ⚠ {md_escape(b.text)} {cite(b)} ({conf})")
+        out.append(f"  - Arabic: {md_escape(arabic)}")
+    return out
 
 
 # Web-page furniture that survives copying an article ("click here to see the graphic").
@@ -143,14 +179,22 @@ def select(text: str, embedder: Embedder, k: int) -> list[Span]:
 
 
 def check_bullets(
-    bullets: list[Bullet], embedder: Embedder, floor: float, report: CheckReport, label: str
-) -> tuple[list[Bullet], list[Bullet]]:
-    """Numbers and meaning against the cited sentences: (kept, dropped); counts in ``report``."""
+    bullets: list[Bullet],
+    embedder: Embedder,
+    floor: float,
+    report: CheckReport,
+    label: str,
+    confidence_floor: float = 0.0,
+) -> tuple[list[Bullet], list[Bullet], list[Bullet]]:
+    """Numbers and meaning against the cited sentences: (kept, dropped, uncertain);
+    counts in ``report``. A statement that passes but whose English is below
+    ``confidence_floor`` is uncertain: shown apart, marked, never as fact."""
     sims = support(
         embedder, [b.text for b in bullets], [" ".join(c.text for c in b.cites) for b in bullets]
     )
     kept: list[Bullet] = []
     dropped: list[Bullet] = []
+    uncertain: list[Bullet] = []
     for b, sim in zip(bullets, sims, strict=True):
         b.support = float(sim)
         nums = [f.text for f in figures(b.text)]
@@ -165,12 +209,17 @@ def check_bullets(
             problems.append(f"weak support ({sim:.2f} < {floor:.2f})")
         b.flags = sorted(set(b.flags) | set(problems))
         if problems:
+            b.marked = "failed the checks"
             dropped.append(b)
             report.flagged.append(f"{label}: dropped: {b.text[:80]} ({'; '.join(problems)})")
+        elif b.confidence is not None and b.confidence < confidence_floor:
+            b.marked = "uncertain"
+            uncertain.append(b)
+            report.flagged.append(f"{label}: uncertain: {b.text[:80]} ({b.confidence:.2f})")
         else:
             report.statements_ok += 1
             kept.append(b)
-    return kept, dropped
+    return kept, dropped, uncertain
 
 
 def write_bullets(
@@ -185,7 +234,7 @@ def write_bullets(
     drafts: list[Bullet] = []
     for n, span in enumerate(spans, 1):
         w = writer.write(span.text)
-        drafts.append(Bullet(w.text, [span], flags=list(w.flags)))
+        drafts.append(Bullet(w.text, [span], flags=list(w.flags), confidence=w.confidence))
         report.names += len(w.names)
         flagged = next((f for f in w.flags if f.startswith("names")), "")
         report.names_ok += sum(1 for name in w.names if name not in flagged)
@@ -221,5 +270,7 @@ def summarize_text(
         return Summary(source, "ar", "none (extractive)", bullets, [], report)
     writer = writer or SentenceWriter(settings, gateway, "summarize")
     drafts = write_bullets(picked, writer, report, progress, lambda s: source)
-    kept, dropped = check_bullets(drafts, embedder, settings.support_floor, report, source)
-    return Summary(source, "en", describe_model(settings), kept, dropped, report)
+    kept, dropped, unsure = check_bullets(
+        drafts, embedder, settings.support_floor, report, source, settings.confidence_floor
+    )
+    return Summary(source, "en", describe_model(settings), kept, dropped, report, unsure)

@@ -44,6 +44,8 @@ class TranslatedSentence:
     flags: list[str]
     attempts: int
     cached: bool
+    confidence: float | None = None  # P(right in meaning), bot/confidence.py
+    uncertain: bool = False  # below confidence_floor: shown marked, beside its Arabic
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -69,16 +71,21 @@ class Translation:
         }
 
     def markdown(self) -> str:
+        unsure = sum(s.uncertain for s in self.sentences)
         lines = [
             f"# Translation of {self.source}",
             "",
-            f"_Model: {self.model}. Checks: {self.checks.line()}._",
+            f"_Model: {self.model}. Checks: {self.checks.line()}. "
+            f"Uncertain (low confidence, check the Arabic): {unsure} of {len(self.sentences)}._",
             "",
             "| # | Arabic | English |",
             "| --- | --- | --- |",
         ]
         for s in self.sentences:
-            flag = f" ⚠ {'; '.join(s.flags)}" if s.flags else ""
+            marks = [*s.flags]
+            if s.uncertain:
+                marks.insert(0, f"uncertain (confidence {s.confidence:.2f})")
+            flag = f" ⚠ {'; '.join(marks)}" if marks else ""
             lines.append(f"| {s.index + 1} | {_cell(s.arabic)} | {_cell(s.english)}{_cell(flag)} |")
         return "\n".join(lines) + "\n"
 
@@ -106,7 +113,12 @@ def translate_text(
         # Only Arabic goes to the model; English captions and bare numbers stay as written.
         w = writer.write(ar) if needs_translation(ar) else Written(ar, attempts=0, cached=True)
         count_checks(report, w, ar, source, i)
-        out.append(TranslatedSentence(i, a, b, ar, w.text, w.names, w.flags, w.attempts, w.cached))
+        out.append(
+            TranslatedSentence(
+                i, a, b, ar, w.text, w.names, w.flags, w.attempts, w.cached,
+                w.confidence, w.uncertain(settings.confidence_floor),
+            )
+        )  # fmt: skip
         if progress:
             progress(i + 1, len(spans), source)
     return Translation(source, describe_model(settings), out, report)

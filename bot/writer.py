@@ -20,7 +20,15 @@ from sacrebleu.metrics.chrf import CHRF
 
 from bot.arabic import arabic_share
 from bot.cache import ResultCache, key
-from bot.checks import dropped_numbers, figures, polarity, ungrounded_numbers
+from bot.checks import (
+    dropped_numbers,
+    figures,
+    frames,
+    number_roles,
+    polarity,
+    ungrounded_numbers,
+)
+from bot.confidence import Signals, cross_cosines, score
 from bot.config import Settings
 from bot.embed import Embedder, get_embedder
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
@@ -34,7 +42,7 @@ def sentence_chrf(hypothesis: str, references: list[str]) -> float:
     return _CHRF.sentence_score(hypothesis, references).score
 
 
-PIPELINE_VERSION = 2  # bump when the checks change what is kept
+PIPELINE_VERSION = 3  # bump when the checks change what is kept
 
 
 @dataclass
@@ -46,6 +54,18 @@ class Written:
     flags: list[str] = field(default_factory=list)  # problems left after the retries
     attempts: int = 1
     cached: bool = False
+    # P(right in meaning) from bot/confidence.py; None where nothing was scored (an
+    # English caption kept as written).
+    confidence: float | None = None
+    signals: dict[str, float | int | None] | None = None
+    logprobs: list[float] | None = None  # of the kept text's tokens, when the server gave them
+
+    def uncertain(self, floor: float) -> bool:
+        return self.confidence is not None and self.confidence < floor
+
+
+def _rounded(logprobs: list[float] | None) -> list[float] | None:
+    return [round(x, 3) for x in logprobs] if logprobs else None
 
 
 def md_escape(text: str) -> str:
@@ -118,18 +138,25 @@ class SentenceWriter:
         if got is not None:
             base = Written(**{**got, "cached": True})
         else:
-            base = self._checked(prompt, sentence, names, matches)
+            base = self._scored(sentence, self._checked(prompt, sentence, names, matches))
             self.cache.put(base_key, {**asdict(base), "cached": False})
         n = self.candidates(base)
         if n == 1:
-            return base
+            return base if base.confidence is not None else self._scored(sentence, base)
         k = key(base_key, n, self.settings.candidate_temperature)
         hit = self.cache.get(k)
         if hit is not None:
             return Written(**{**hit, "cached": base.cached})
-        result = self._choose(prompt, sentence, names, matches, base, n)
+        result = self._scored(sentence, self._choose(prompt, sentence, names, matches, base, n))
         self.cache.put(k, {**asdict(result), "cached": False})
         return result
+
+    def _scored(self, sentence: str, w: Written) -> Written:
+        """``w`` with its confidence (bot/confidence.py) and the signals behind it."""
+        cosine = cross_cosines(get_embedder(self.settings), [(sentence, w.text)])[0]
+        signals = Signals.of(w.logprobs, cosine, len(w.flags))
+        conf = round(score(signals, self.settings.confidence_weights), 4)
+        return replace(w, confidence=conf, signals=signals.as_json())
 
     def candidates(self, base: Written) -> int:
         """How many translations to choose from: the setting, and at least
@@ -143,20 +170,21 @@ class SentenceWriter:
         """The first attempt, retried with a note while a check fails."""
         gw = self._gateway()  # only now: a cached run never starts the model
         params = prompt.chat_params(self._extra())
-        attempts: list[tuple[str, list[str]]] = []
+        attempts: list[tuple[str, list[str], list[float] | None]] = []
         note = ""
         for _ in range(1 + self.settings.check_retries):
             messages = prompt.render(**_values(prompt, sentence, names, note))
-            out = clean_output(gw.complete(messages, params))
+            raw, logprobs = gw.complete_scored(messages, params)
+            out = clean_output(raw)
             problems = self.problems(sentence, out, matches, prompt)
-            attempts.append((out, problems))
+            attempts.append((out, problems, logprobs))
             if not problems:
                 break
             note = "\n" + self._note(prompt.strings, sentence, out, matches, problems)
         # Fewest problems wins; on a tie the first (un-nudged) attempt.
-        best, flags = min(attempts, key=lambda a: len(a[1]))
+        best, flags, logprobs = min(attempts, key=lambda a: len(a[1]))
         expected = sorted({m.term.en for m in matches})
-        return Written(best, expected, flags, len(attempts))
+        return Written(best, expected, flags, len(attempts), logprobs=_rounded(logprobs))
 
     def _choose(
         self, prompt: Prompt, sentence: str, names: str, matches: list, base: Written, n: int
@@ -165,14 +193,17 @@ class SentenceWriter:
         gw = self._gateway()
         params = prompt.chat_params(self._extra())
         pool = [(base.text, base.flags)]
+        scores = {base.text: base.logprobs}
         for seed in range(1, n):
             sampled = replace(params, temperature=self.settings.candidate_temperature, seed=seed)
-            out = clean_output(
-                gw.complete(prompt.render(**_values(prompt, sentence, names, "")), sampled)
+            raw, logprobs = gw.complete_scored(
+                prompt.render(**_values(prompt, sentence, names, "")), sampled
             )
+            out = clean_output(raw)
+            scores.setdefault(out, _rounded(logprobs))
             pool.append((out, self.problems(sentence, out, matches, prompt)))
         text, flags = pick(sentence, pool, get_embedder(self.settings))
-        return Written(text, base.names, flags, base.attempts + n - 1)
+        return Written(text, base.names, flags, base.attempts + n - 1, logprobs=scores.get(text))
 
     def _extra(self) -> dict[str, object] | None:
         return sampling_extra(self.settings)
@@ -197,6 +228,10 @@ class SentenceWriter:
             if not plausible_length(sentence, out):
                 probs.append("incomplete or padded translation")
         probs += polarity(sentence, out, full=self.full)
+        # Meaning a changed sentence can keep its numbers and names through: events
+        # added or reversed, numbers given to the wrong side or the wrong event.
+        probs += frames(sentence, out, full=self.full)
+        probs += number_roles(out, [sentence])
         miss = missing_names(matches, out)
         if miss:
             probs.append("names not as in glossary: " + ", ".join(t.en for t in miss))
@@ -219,6 +254,8 @@ class SentenceWriter:
                 notes.append(strings.get("note_incomplete", ""))
             elif p.startswith(("denial", "negation")):
                 notes.append(strings.get("note_polarity", ""))
+            elif p.startswith(("says '", "leaves out '", "number ")):
+                notes.append(strings.get("note_meaning", ""))
         return " ".join(dict.fromkeys(n for n in notes if n))
 
 

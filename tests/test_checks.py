@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
-from bot.checks import number_roles, polarity, ungrounded_numbers
+from bot.checks import frames, number_roles, polarity, ungrounded_numbers
+from bot.chunk import sentence_units
 from tests.conftest import ROOT
 
 DENIAL = "ونفى متحدث باسم التحالف أن تكون طائراته قصفت القرية."
@@ -97,3 +99,61 @@ def test_a_number_given_to_the_wrong_side_is_caught() -> None:
         "number 70 counts militants in the source, not troops"
     ]
     assert number_roles("At least 70 Islamic State fighters were killed.", [qayyarah]) == []
+
+
+# Seed sentences (003, 001) and the meaning errors the bundled model made of them.
+REPELLED = (
+    "قال مسؤول عسكري الأربعاء إن القوات العراقية صدت هجوما مضادا شنه تنظيم داعش الليلة"
+    " الماضية قرب المبنى الحكومي الرئيسي في الموصل."
+)
+SURRENDERED = (
+    "وأضافت المصادر أن مسلحين من تنظيم الدولة إما فروا إلى شرق الموصل، وإما سلّموا أنفسهم"
+    " للقوات الحكومية."
+)
+WITHDREW = "انسحبت قوات الجيش العراقي من محيط قرية النصر بعد مواجهات عنيفة مع تنظيم الدولة."
+
+
+def test_reversed_and_added_events_are_caught() -> None:
+    wrong = "Iraqi forces said they attacked a militant group near the government building."
+    assert frames(REPELLED, wrong, full=True) == ["leaves out 'repelled'"]
+    assert frames(REPELLED, "Iraqi forces repelled a Daesh counter-attack.", full=True) == []
+    suicide = "Fighters either fled to the north of Mosul or killed themselves."
+    assert frames(SURRENDERED, suicide, full=False) == ["says 'suicide', the Arabic does not"]
+    assert "leaves out 'surrendered'" in frames(SURRENDERED, suicide, full=True)
+    assert frames(SURRENDERED, "They fled east or surrendered.", full=True) == []
+    assert frames(WITHDREW, "The army stormed al-Nasr village.", full=True) == [
+        "leaves out 'withdrew'"
+    ]
+    assert frames(WITHDREW, "The army pulled out of al-Nasr.", full=True) == []
+    # A statement (full=False) may leave an event out, never add one.
+    assert frames(WITHDREW, "Clashes took place near al-Nasr.", full=False) == []
+    assert frames("اشتباكات قرب قرية النصر.", "The army withdrew.", full=False) == [
+        "says 'withdrew', the Arabic does not"
+    ]
+
+
+def test_short_stems_match_whole_words_only() -> None:
+    # صد "repel" inside صداع "headache", صدمة "shock", صدره "his chest"
+    for ar in ("قد يشكل ذلك صداعا للحكومة.", "الفريق في صدمة.", "أصيب برصاصة في صدره."):
+        assert frames(ar, "It is a headache; they were in shock; he was shot.", full=True) == []
+
+
+def test_event_frames_stay_quiet_on_reference_translations() -> None:
+    """NTREX's human references and the team's seed references (bench/data)."""
+    rows = [json.loads(ln) for ln in (ROOT / "bench/data/mt_ar_en.dev.jsonl").open()]
+    assert [r["id"] for r in rows if frames(r["ar"], r["en"], full=True)] == []
+    refs = yaml.safe_load((ROOT / "bench/data/seed_references.yaml").read_text("utf-8"))
+    flagged = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        text = f.read_text("utf-8")
+        for i, (a, b) in enumerate(sentence_units(text)):
+            ref = refs.get(f"{f.name[:3]}:{i}")
+            if ref and frames(text[a:b], ref, full=True):
+                flagged.append(f"{f.name[:3]}:{i}")
+    assert flagged == []
+
+
+def test_a_number_given_to_civilians_that_counts_militants_is_caught() -> None:
+    src = "حيث تشير تقديرات الجيش إلى تحصن نحو 5000 إلى 6000 متشدد."
+    assert number_roles("About 5,000 to 6,000 people are trapped inside.", [src])
+    assert number_roles("About 5,000 to 6,000 militants are entrenched there.", [src]) == []

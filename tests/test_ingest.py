@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot import store as store_module
 from bot.corpus import read_article
 from bot.keyword import keyword_index
 from bot.service import Newsbot
@@ -236,3 +237,18 @@ def test_a_searching_process_sees_another_process_ingest_once_it_finishes(
         assert keyword_index(bot.settings).top(query, 50), "keyword rows of the new article"
         assert bot.search(query, 1).hits[0].source == a.name
     assert_keywords_match_store(bot)
+
+
+def test_whole_collection_reads_go_page_by_page(tmp_path: Path, monkeypatch) -> None:
+    """A server refuses one read of a large archive ("too many SQL variables" at 89,000
+    chunks): the ingest's reconcile and full reads page through it instead."""
+    small_corpus(tmp_path)
+    bot = Newsbot(make_settings(tmp_path))
+    bot.ingest()
+    whole = bot.store.path_counts()
+    ids = [c.id for c in bot.store.all_chunks()]
+    monkeypatch.setattr(store_module, "PAGE", 7)
+    assert sum(whole.values()) > 2 * 7
+    assert bot.store.path_counts() == whole
+    assert [c.id for c in bot.store.all_chunks()] == ids
+    assert bot.ingest().summary().startswith("Nothing changed")

@@ -110,3 +110,15 @@ def test_readers_see_a_writers_transaction_only_once_it_commits(tmp_path: Path) 
     assert reader.count() == 2  # WAL: the open write is invisible and does not block
     raw.rollback()
     raw.close()
+
+
+def test_in_a_big_index_common_terms_give_way_to_rare_ones(index: KeywordIndex, monkeypatch):
+    """Scaled down: with 4 rows, "common" is more than one row."""
+    monkeypatch.setattr(keyword, "COMMON_FLOOR", 1)
+    monkeypatch.setattr(keyword, "COMMON_SHARE", 0.25)
+    # القوات العراقية are in two rows each; كركوك too; 48 in one: only 48 is ranked by.
+    assert index.top("القوات العراقية 48 كركوك", 5) == ["a-0"]
+    # Every term common: rows holding all of them (b-0, b-1 both have الموصل; only b-0
+    # has القوات too), then, too few for n, any of them.
+    assert index.top("القوات الموصل", 1) == ["b-0"]
+    assert set(index.top("القوات الموصل", 5)) == {"a-0", "b-0", "b-1"}

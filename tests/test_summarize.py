@@ -73,7 +73,7 @@ def test_bullet_with_a_wrong_number_is_dropped_and_counted(tmp_path: Path, fake_
     (bad,) = s.dropped
     assert "480" in bad.text and "numbers not in source: 480" in bad.flags
     assert s.checks.numbers_ok == s.checks.numbers - 1
-    assert "1 bullet(s) failed the checks and were dropped" in s.markdown()
+    assert "1 left out (failed the checks)" in s.markdown()
 
 
 def test_bullet_unrelated_to_its_sentence_is_dropped(tmp_path: Path, fake_model: FakeOpenAI):

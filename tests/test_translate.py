@@ -92,7 +92,7 @@ def test_name_still_wrong_after_retry_is_flagged(tmp_path: Path, fake_model: Fak
     tr = bot_for(tmp_path, fake_model).translate(TEXT.split("\n\n")[0], "a.txt")
     assert tr.sentences[0].flags == ["names not as in glossary: Qaraqosh"]
     assert tr.checks.names_ok == tr.checks.names - 1
-    assert "⚠ names not as in glossary: Qaraqosh" in tr.markdown()
+    assert re.search(r"⚠ [^|]*names not as in glossary: Qaraqosh", tr.markdown())
 
 
 def test_wrong_number_is_caught_and_retried(tmp_path: Path, fake_model: FakeOpenAI):
@@ -123,7 +123,7 @@ KIRKUK_EN = ARTICLE[KIRKUK]
 def test_candidates_keep_the_translation_the_samples_agree_on(
     tmp_path: Path, fake_model: FakeOpenAI
 ):
-    invented = "The Kirkuk police chief said that 48 Sunni tribesmen joined the army in Baghdad."
+    invented = "A police chief in Baghdad said 48 militants attacked Kirkuk yesterday."
     fake_model.replies = [invented, KIRKUK_EN, KIRKUK_EN.replace("during", "in")]
     tr = bot_for(tmp_path, fake_model, translate_candidates=3).translate(KIRKUK, "a.txt")
     assert tr.sentences[0].english == KIRKUK_EN and not tr.sentences[0].flags

@@ -141,6 +141,11 @@ class RecordingGateway(ChatGateway):
         self.cassette.put(request_key(self.model, messages, params), messages, text)
         return text
 
+    def complete_scored(
+        self, messages: list[Message], params: ChatParams, *, logprobs: bool = True
+    ) -> tuple[str, list[float] | None]:
+        return self.complete(messages, params), None  # cassettes keep the text only
+
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         if (text := self._recorded(messages, params)) is not None:
             yield text
@@ -178,6 +183,11 @@ class ReplayGateway(ChatGateway):
 
     def complete(self, messages: list[Message], params: ChatParams) -> str:
         return self._lookup(messages, params)
+
+    def complete_scored(
+        self, messages: list[Message], params: ChatParams, *, logprobs: bool = True
+    ) -> tuple[str, list[float] | None]:
+        return self._lookup(messages, params), None
 
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         text = self._lookup(messages, params)

@@ -120,8 +120,21 @@ class ChatGateway:
 
     def complete(self, messages: list[Message], params: ChatParams) -> str:
         """The whole reply; one that is not a finished chat completion is a ModelReplyError."""
+        return self.complete_scored(messages, params, logprobs=False)[0]
+
+    def complete_scored(
+        self, messages: list[Message], params: ChatParams, *, logprobs: bool = True
+    ) -> tuple[str, list[float] | None]:
+        """The reply and, when the server gives them (llama.cpp and OpenAI do), the
+        log-probability of each of its tokens: the model's own confidence in what it
+        wrote, a signal ``bot/confidence.py`` scores sentences with."""
+        kw = self._kwargs(messages, params, False)
+        if logprobs:
+            # llama-cpp-python sends none unless top_logprobs is also given (measured).
+            kw["logprobs"] = True
+            kw["top_logprobs"] = 1
         resp = _retrying(
-            lambda: self._client.chat.completions.create(**self._kwargs(messages, params, False)),
+            lambda: self._client.chat.completions.create(**kw),
             retries=self.retries,
             what=self._what,
         )
@@ -129,7 +142,7 @@ class ChatGateway:
         if not choices or getattr(choices[0], "message", None) is None:
             raise ModelReplyError(f"{self._what} sent a reply that is not a chat completion")
         _check_finish(choices[0].finish_reason, self._what)
-        return choices[0].message.content or ""
+        return choices[0].message.content or "", _token_logprobs(choices[0])
 
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         """Yield text deltas. Retries cover opening the stream; a stream that breaks
@@ -164,6 +177,16 @@ class ChatGateway:
             return None
         except ModelUnavailable as exc:
             return str(exc)
+
+
+def _token_logprobs(choice: Any) -> list[float] | None:
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    if not content:
+        return None
+    try:
+        return [float(t.logprob) for t in content]
+    except (AttributeError, TypeError, ValueError):
+        return None  # a server's own shape: no signal rather than a failed call
 
 
 def _check_finish(reason: str | None, what: str) -> None:

@@ -10,6 +10,8 @@ the openai client and langchain are exercised unchanged. Tests script it:
   after 4 words, no finish marker), ``html`` (status 200 with an HTML page), ``garbage``
   (status 200 with bytes that are not JSON), ``plain`` (a whole JSON completion where a
   stream was asked for), ``length`` (finish_reason "length");
+- ``logprob_of(word, reply) -> float``: token log-probabilities (one token per word) sent back
+  when a request asks for ``logprobs``;
 - ``delay``: seconds to wait before answering (for timeouts and load);
 - ``requests``: every request body received;
 - ``stop()`` / ``start()``: take the server down and bring it back on the same port.
@@ -41,6 +43,8 @@ class FakeOpenAI:
         self.port = port or _free_port()
         self.replies: list[str] = []
         self.responder: Responder = cite_first_passage
+        # A reply's log-probability per word (a "token"), sent when a request asks.
+        self.logprob_of: Callable[[str, str], float] = lambda word, reply: -0.05
         self.delay = 0.0
         self.requests: list[dict[str, Any]] = []
         self.embed = embed
@@ -129,6 +133,18 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _logprobs(self, text: str, body: dict[str, Any]) -> dict[str, Any] | None:
+                if not body.get("logprobs"):
+                    return None
+                words = text.split() or [""]
+                return {
+                    "content": [
+                        {"token": w, "logprob": server.logprob_of(w, text), "bytes": None,
+                         "top_logprobs": []}
+                        for w in words
+                    ]
+                }  # fmt: skip
+
             def _chat(self, body: dict[str, Any]) -> None:
                 text = server._next_reply(body.get("messages", []))
                 model = body.get("model", "fake-model")
@@ -153,6 +169,7 @@ class FakeOpenAI:
                                     "index": 0,
                                     "finish_reason": finish,
                                     "message": {"role": "assistant", "content": text},
+                                    "logprobs": self._logprobs(text, body),
                                 }
                             ],
                             "usage": {

@@ -112,6 +112,7 @@ def _reset_fake(fake: FakeOpenAI) -> None:
     fake.replies.clear()
     fake.responder = newsroom
     fake.delay = 0.0
+    fake.logprob_of = lambda word, reply: -0.05
     while fake._next_failure() is not None:
         pass
     if fake._httpd is None:
@@ -130,6 +131,9 @@ def settings(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Sett
         corpus_dir=corpus,
         request_timeout=3.0,  # the slow-server test waits past it
         max_retries=1,
+        # Confidence from the model's log-probabilities alone, which the tests script.
+        confidence_weights={"lp_mean": 3.0, "mean_lp_mean": -0.5, "scale_lp_mean": 0.5},
+        confidence_floor=0.5,
     )
 
 
@@ -482,6 +486,22 @@ def test_arabic_answer_reads_right_to_left(page: Any, fake: FakeOpenAI) -> None:
     user = page.locator("#nb-chat .nb-user p").last
     assert user.evaluate("e => getComputedStyle(e).direction") == "rtl"
     shot(page, "chat-arabic.png")
+
+
+@needs_browser
+def test_a_gloss_the_model_is_unsure_of_is_marked_in_the_source_card(
+    page: Any, fake: FakeOpenAI
+) -> None:
+    fake.logprob_of = lambda word, reply: -4.0  # every reply, the glosses too
+    msg = ask(page, "What did the police general say about the museum in Mosul?")
+    msg.locator(".nb-body a.nb-cite").first.click()
+    card = page.locator("#nb-sources .nb-card.nb-active")
+    card.wait_for(timeout=10_000)
+    flags = card.locator(".nb-gloss-flags")
+    assert "uncertain translation (confidence 0.0" in flags.inner_text()
+    assert "check against the Arabic" in flags.inner_text()
+    assert card.locator("mark.nb-quote").count() >= 1  # the Arabic is right there
+    shot(page, "chat-uncertain-gloss.png")
 
 
 @needs_browser

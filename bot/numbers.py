@@ -1,0 +1,254 @@
+"""Numbers as news writes them, in Arabic and English, and whether an output's are grounded.
+
+``figures`` reads digits in any script, thousands separators, written-out Arabic and
+English numbers (ثلاثين, خمسة وعشرون, twenty-five), and multipliers (35 ألف, 1.2
+million). A number in an output must be one of the source's numbers; the source side
+also keeps the parts of each compound (35 and 35000), so a correct output never fails
+for being precise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.arabic import normalize
+
+_AR_UNITS = {
+    "واحد": 1,
+    "واحده": 1,
+    "اثنان": 2,
+    "اثنين": 2,
+    "اثنتان": 2,
+    "اثنتين": 2,
+    "ثلاث": 3,
+    "ثلاثه": 3,
+    "اربع": 4,
+    "اربعه": 4,
+    "خمس": 5,
+    "خمسه": 5,
+    "ست": 6,
+    "سته": 6,
+    "سبع": 7,
+    "سبعه": 7,
+    "ثمان": 8,
+    "ثماني": 8,
+    "ثمانيه": 8,
+    "تسع": 9,
+    "تسعه": 9,
+    "عشر": 10,
+    "عشره": 10,
+}
+_AR_TENS = {
+    "عشرون": 20,
+    "عشرين": 20,
+    "ثلاثون": 30,
+    "ثلاثين": 30,
+    "اربعون": 40,
+    "اربعين": 40,
+    "خمسون": 50,
+    "خمسين": 50,
+    "ستون": 60,
+    "ستين": 60,
+    "سبعون": 70,
+    "سبعين": 70,
+    "ثمانون": 80,
+    "ثمانين": 80,
+    "تسعون": 90,
+    "تسعين": 90,
+    "مئه": 100,
+    "مائه": 100,
+    "مئتان": 200,
+    "مئتين": 200,
+    "مائتان": 200,
+    "مائتين": 200,
+    "الفين": 2000,
+    "الفان": 2000,
+}
+_AR_ORDINALS = {
+    "الثاني": 2,
+    "الثانيه": 2,
+    "الثالث": 3,
+    "الثالثه": 3,
+    "الرابع": 4,
+    "الرابعه": 4,
+    "الخامس": 5,
+    "الخامسه": 5,
+    "السادس": 6,
+    "السادسه": 6,
+    "السابع": 7,
+    "السابعه": 7,
+    "الثامن": 8,
+    "الثامنه": 8,
+    "التاسع": 9,
+    "التاسعه": 9,
+    "العاشر": 10,
+    "العاشره": 10,
+}
+_AR_MULT = {
+    "الف": 1000,
+    "الاف": 1000,
+    "مليون": 10**6,
+    "ملايين": 10**6,
+    "مليار": 10**9,
+    "مليارات": 10**9,
+}
+_EN_UNITS = {
+    # "one"/"first" are left out: too common as plain words to check.
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_EN_MULT = {"thousand": 1000, "million": 10**6, "billion": 10**9}
+# Arabic expresses "two" and "both" with the dual ending, which no word list catches:
+# a "two" written out in English is not checked (a digit 2 still is).
+_UNCHECKED_WORD_VALUES = {2}
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    text: str  # as written
+
+
+def figures(text: str, *, source: bool = False) -> list[Figure]:
+    """Numbers in ``text`` (Arabic or English). ``source=True`` also keeps compound parts."""
+    toks = _TOKEN.findall(normalize(text))
+    out: list[Figure] = []
+    i = 0
+    while i < len(toks):
+        value, n, is_word = _number_at(toks, i)
+        if value is None:
+            mult, m = _multiplier_at(toks, i)
+            if mult and source:  # مليون دولار, "a million dollars": one million
+                out.append(Figure(float(mult), toks[i]))
+            i += 1
+            continue
+        raw = " ".join(toks[i : i + n])
+        mult, m = _multiplier_at(toks, i + n)
+        if mult:
+            if source:
+                out.append(Figure(value, raw))
+            value *= mult
+            raw = " ".join(toks[i : i + n + m])
+            n += m
+            is_word = False
+        if not (is_word and value in _UNCHECKED_WORD_VALUES and not source):
+            out.append(Figure(value, raw))
+        i += n
+    return out
+
+
+def _strip_wa(tok: str) -> str:
+    return tok[1:] if tok[:1] in "وب" and len(tok) > 3 else tok
+
+
+def _word_value(tok: str) -> float | None:
+    low = tok.lower()
+    if low in _EN_UNITS:
+        return _EN_UNITS[low]
+    for cand in (tok, _strip_wa(tok)):
+        if cand in _AR_UNITS:
+            return _AR_UNITS[cand]
+        if cand in _AR_TENS:
+            return _AR_TENS[cand]
+        if cand in _AR_ORDINALS:
+            return _AR_ORDINALS[cand]
+    return None
+
+
+def _number_at(toks: list[str], i: int) -> tuple[float | None, int, bool]:
+    """(value, tokens used, written out?) for a number starting at ``toks[i]``."""
+    tok = toks[i]
+    if tok[0].isdigit():
+        digits = re.sub(r"(st|nd|rd|th)$", "", tok)
+        try:
+            if re.fullmatch(r"\d{1,3}(,\d{3})+", digits):
+                return float(digits.replace(",", "")), 1, False
+            return float(digits.replace(",", ".")), 1, False
+        except ValueError:
+            return None, 1, False
+    v = _word_value(tok)
+    if v is None:
+        return None, 1, True
+    n = 1
+    # Compounds: خمسة وعشرون (5 + 20), ثلاث عشرة (3 + 10), twenty five, hundred.
+    if i + 1 < len(toks):
+        nxt = toks[i + 1]
+        if v < 10 and nxt.startswith("و") and _strip_wa(nxt) in _AR_TENS:
+            v += _AR_TENS[_strip_wa(nxt)]
+            n = 2
+        elif v < 10 and nxt in ("عشر", "عشره"):
+            v += 10
+            n = 2
+        elif 20 <= v < 100 and nxt.lower() in _EN_UNITS and _EN_UNITS[nxt.lower()] < 10:
+            v += _EN_UNITS[nxt.lower()]
+            n = 2
+        elif v < 10 and nxt.lower() == "hundred":
+            v *= 100
+            n = 2
+    return float(v), n, True
+
+
+def _multiplier_at(toks: list[str], i: int) -> tuple[int, int]:
+    if i < len(toks):
+        t = toks[i].lower()
+        if t in _EN_MULT:
+            return _EN_MULT[t], 1
+        if _strip_wa(t) in _AR_MULT:
+            return _AR_MULT[_strip_wa(t)], 1
+    return 0, 0
+
+
+def values(text: str, *, source: bool = False) -> set[float]:
+    return {f.value for f in figures(text, source=source)}
+
+
+def ungrounded_numbers(output: str, sources: Sequence[str]) -> list[str]:
+    """Numbers written in ``output`` that none of ``sources`` contains (as written)."""
+    allowed: set[float] = set()
+    for s in sources:
+        allowed |= values(s, source=True)
+    return [f.text for f in figures(output) if f.value not in allowed]
+
+
+def dropped_numbers(output: str, source: str) -> list[str]:
+    """Numbers written with digits in ``source`` that ``output`` leaves out."""
+    have = values(output, source=True)
+    return [f.text for f in figures(source) if f.text[:1].isdigit() and f.value not in have]
