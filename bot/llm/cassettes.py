@@ -64,19 +64,31 @@ class Cassette:
         return len(self._entries)
 
     def get(self, key: str) -> str | None:
+        got = self.get_scored(key)
+        return None if got is None else got[0]
+
+    def get_scored(self, key: str) -> tuple[str, list[float] | None] | None:
+        """The response and the token log-probabilities recorded with it (None for a
+        recording made without them: a replay then scores confidence without them)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
             self.used.add(key)
-            return str(entry["response"])
+            lps = entry.get("logprobs")
+            return str(entry["response"]), [float(x) for x in lps] if lps else None
 
-    def put(self, key: str, messages: list[Message], response: str) -> None:
+    def put(
+        self, key: str, messages: list[Message], response: str, logprobs: list[float] | None = None
+    ) -> None:
         last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         with self._lock:
             self.used.add(key)
             # The request's tail is kept only so a person can tell entries apart in a diff.
-            self._entries[key] = {"request_tail": last_user[-300:], "response": response}
+            entry: dict[str, Any] = {"request_tail": last_user[-300:], "response": response}
+            if logprobs:
+                entry["logprobs"] = [round(x, 3) for x in logprobs]
+            self._entries[key] = entry
             self._save()
 
     def prune(self) -> int:
@@ -144,7 +156,12 @@ class RecordingGateway(ChatGateway):
     def complete_scored(
         self, messages: list[Message], params: ChatParams, *, logprobs: bool = True
     ) -> tuple[str, list[float] | None]:
-        return self.complete(messages, params), None  # cassettes keep the text only
+        key = request_key(self.model, messages, params)
+        if self.keep_recorded and (got := self.cassette.get_scored(key)) is not None:
+            return got
+        text, lps = self.inner.complete_scored(messages, params, logprobs=logprobs)
+        self.cassette.put(key, messages, text, lps)
+        return text, lps
 
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         if (text := self._recorded(messages, params)) is not None:
@@ -187,7 +204,9 @@ class ReplayGateway(ChatGateway):
     def complete_scored(
         self, messages: list[Message], params: ChatParams, *, logprobs: bool = True
     ) -> tuple[str, list[float] | None]:
-        return self._lookup(messages, params), None
+        text = self._lookup(messages, params)  # raises when missing, with the hint
+        got = self.cassette.get_scored(request_key(self.model, messages, params))
+        return text, got[1] if got else None
 
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         text = self._lookup(messages, params)
