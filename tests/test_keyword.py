@@ -116,9 +116,21 @@ def test_in_a_big_index_common_terms_give_way_to_rare_ones(index: KeywordIndex, 
     """Scaled down: with 4 rows, "common" is more than one row."""
     monkeypatch.setattr(keyword, "COMMON_FLOOR", 1)
     monkeypatch.setattr(keyword, "COMMON_SHARE", 0.25)
+    monkeypatch.setattr(keyword, "UNINFORMATIVE_SHARE", 0.6)
     # القوات العراقية are in two rows each; كركوك too; 48 in one: only 48 is ranked by.
     assert index.top("القوات العراقية 48 كركوك", 5) == ["a-0"]
     # Every term common: rows holding all of them (b-0, b-1 both have الموصل; only b-0
     # has القوات too), then, too few for n, any of them.
     assert index.top("القوات الموصل", 1) == ["b-0"]
     assert set(index.top("القوات الموصل", 5)) == {"a-0", "b-0", "b-1"}
+
+
+def test_a_query_of_terms_in_most_rows_has_no_keyword_candidates(index, monkeypatch) -> None:
+    monkeypatch.setattr(keyword, "COMMON_FLOOR", 1)
+    monkeypatch.setattr(keyword, "COMMON_SHARE", 0.25)
+    # الموصل is in 2 of the 4 rows: above a 0.4 share nothing is ranked by it...
+    monkeypatch.setattr(keyword, "UNINFORMATIVE_SHARE", 0.4)
+    assert index.top("الموصل", 5) == []
+    # ...below it, it is.
+    monkeypatch.setattr(keyword, "UNINFORMATIVE_SHARE", 0.6)
+    assert set(index.top("الموصل", 5)) == {"b-0", "b-1"}
