@@ -47,8 +47,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=0, help="first N articles (0: all 47)")
     ap.add_argument("--k", type=int, default=3, help="sentences per summary")
+    ap.add_argument(
+        "--split",
+        choices=["all", "dev", "heldout"],
+        default="all",
+        help="dev: even rows (what LEAD_BONUS was tuned on); heldout: odd rows",
+    )
     args = ap.parse_args()
     rows = [json.loads(ln) for ln in DATA.read_text("utf-8").splitlines() if ln.strip()]
+    rows = {"all": rows, "dev": rows[0::2], "heldout": rows[1::2]}[args.split]
     rows = rows[: args.limit or None]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=ArabicTokenizer())
     embedder = get_embedder(Settings())
