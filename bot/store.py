@@ -217,9 +217,10 @@ class Store:
         ]
 
     def query(self, embedding: np.ndarray, n: int) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks with cosine similarity (1 - cosine distance)."""
-        n = min(n, self.count())
-        if n == 0:
+        """Nearest chunks with cosine similarity (1 - cosine distance). Chroma (1.x)
+        returns fewer than ``n`` when the collection holds fewer, so no ``count()`` first:
+        on a server at 446,000 chunks that count alone took 35 ms of a 137 ms search."""
+        if n <= 0:
             return []
         res = self._call(
             lambda c: c.query(
