@@ -28,6 +28,7 @@ from bot.cite import Citation, Settled, attach_markers, resolve, settle
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
 from bot.evidence import article_names, question_names, select
+from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
 from bot.retrieve import Hit, Retriever, SearchResult
@@ -188,14 +189,16 @@ def stream_answer(
     language: str | AnswerLanguage | None = None,
     search_query: str | None = None,
     gloss: Gloss | None = None,
+    where: Filter | None = None,
 ) -> Iterator[Event]:
-    """Answer ``question``; ``search_query`` (e.g. a rewritten follow-up) drives retrieval."""
+    """Answer ``question``; ``search_query`` (e.g. a rewritten follow-up) drives retrieval,
+    ``where`` limits it to some articles (outlets, dates, files)."""
     t0 = time.perf_counter()
     lang = answer_language(question, language or settings.answer_language)
     prompt = load_prompt(settings.prompts_dir, "answer")
     query = search_query or question
     sentences = settings.answer_evidence == AnswerEvidence.SENTENCES
-    result = retriever.search(query, settings.evidence_chunks if sentences else None)
+    result = retriever.search(query, settings.evidence_chunks if sentences else None, where)
     turn = _Turn(question, lang, query, result, t0, time.perf_counter() - t0)
     yield Retrieved(result.hits, result.covered)
 

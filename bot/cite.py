@@ -45,11 +45,23 @@ class Citation:
     title: str = ""
     quote_en: str = ""  # the reader's English gloss of the quote (newsbot's translation)
     quote_en_flags: tuple[str, ...] = ()  # what the translation checks found in it
+    outlet: str = ""
+    date: str = ""  # the article's, yyyy-mm-dd
+    url: str = ""  # where it was published (http/https only)
+    page: int = 0  # PDF page, 1-based; 0 for formats without pages
+
+    @property
+    def provenance(self) -> str:
+        """Who published it and when: "Al Jazeera, 2017-07-12, p. 2" ("" if unknown)."""
+        parts = [self.outlet, self.date, f"p. {self.page}" if self.page else ""]
+        return ", ".join(p for p in parts if p)
 
     def as_json(self) -> dict[str, object]:
         d = asdict(self)
         d.pop("title")
         d["quote_en_flags"] = list(self.quote_en_flags)
+        if not self.page:
+            d.pop("page")
         return d
 
 
@@ -95,6 +107,13 @@ def repair_by_numbers(answer: str, hits: Sequence[Hit]) -> tuple[str, int]:
     return text, repaired
 
 
+def of_hit(n: int, h: Hit) -> Citation:
+    return Citation(
+        n, h.source, h.chunk_id, h.start, h.end, h.text, h.title,
+        outlet=h.outlet, date=h.date, url=h.url, page=h.page,
+    )  # fmt: skip
+
+
 def resolve(answer: str, hits: Sequence[Hit]) -> Resolved:
     """Map every marker to its passage; drop markers that point at nothing."""
     answer, repaired = repair_by_numbers(answer, hits)
@@ -114,7 +133,7 @@ def resolve(answer: str, hits: Sequence[Hit]) -> Resolved:
         for n in keep:
             if n not in cited:
                 h = hits[n - 1]
-                cited[n] = Citation(n, h.source, h.chunk_id, h.start, h.end, h.text, h.title)
+                cited[n] = of_hit(n, h)
         return "".join(f"[{n}]" for n in keep)
 
     text = MARKER.sub(repl, answer)

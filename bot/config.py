@@ -225,6 +225,13 @@ class Settings(BaseSettings):
     ui_queue_size: int = Field(100, ge=1, le=10_000)
     # -- end scale-out -----------------------------------------------------------------------
 
+    # Feeds (bot/feeds.py): fetching feeds and the pages their items link to.
+    fetch_timeout_s: float = Field(10.0, gt=0, le=300)
+    fetch_max_mb: float = Field(5.0, gt=0, le=200)  # a larger page is cut off and refused
+    # Fetch from loopback/private/link-local addresses (an intranet feed); off, so that a
+    # feed cannot make newsbot read internal services.
+    fetch_private: bool = False
+
     @field_validator("index_dir", "corpus_dir", "prompts_dir", "model_dir", "glossary_file")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:

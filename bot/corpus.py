@@ -1,8 +1,12 @@
 """The corpus folder: which files are articles, reading them, and their names.
 
 A folder's files become (file, source name) pairs; a file that cannot be an article
-(binary, not UTF-8, empty, a link leading out of the folder, a name with invisible
-characters) is reported by name with the reason, never half-read.
+(binary, not UTF-8, empty, broken, encrypted, a scan with no text, too large, a link
+leading out of the folder, a name with invisible characters) is reported by name with
+the reason, never half-read. What an article's text is (front matter, a web page's main
+text, a PDF's pages) is ``bot/extract.py``'s business. Any file may have a sidecar,
+``NAME.meta.yaml`` (title, date, outlet, url, language), which overrides what the
+file itself says: the way to give a PDF its outlet and date.
 """
 
 from __future__ import annotations
@@ -12,42 +16,82 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import yaml
 
 from bot.config import Settings
 from bot.errors import IngestError
+from bot.extract import FORMATS, META_KEYS, Meta, extract, iso_date
 
-SUFFIXES = {".txt", ".md"}
+SUFFIXES = set(FORMATS)
+KINDS = ", ".join(sorted(SUFFIXES))
+SIDECAR = ".meta.yaml"
+# A larger file is refused by name: an article, even a long PDF report, is far smaller.
+MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Article:
     path: Path
     source: str  # the name users see and cite
-    text: str
-    sha256: str
+    text: str  # what is chunked, cited and shown (extracted, for web pages and PDFs)
+    sha256: str  # of the file's bytes and its sidecar's
+    meta: Meta = field(default_factory=Meta)
+    derived: bool = False  # the text is not the file's bytes: the ingest stores it
 
     @property
     def title(self) -> str:
-        return next((ln.strip() for ln in self.text.splitlines() if ln.strip()), self.source)
+        first = next((ln.strip() for ln in self.text.splitlines() if ln.strip()), self.source)
+        return self.meta.title or first
 
 
-def read_article(path: Path, source: str | None = None) -> Article:
+def read_article(path: Path, source: str | None = None, max_bytes: int = MAX_BYTES) -> Article:
     """Read one article, or raise IngestError saying why it is not one."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            limit = f"limit {max_bytes / 1e6:.0f} MB"
+            raise IngestError(f"{path}: too large ({size / 1e6:.1f} MB; {limit})")
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if b"\x00" in raw[:8192]:
-        raise IngestError(f"{path}: binary file (contains NUL bytes)")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
-    if not text.strip():
-        raise IngestError(f"{path}: empty file")
-    return Article(path.resolve(), source or path.name, text, hashlib.sha256(raw).hexdigest())
+        got = extract(path, raw)
+        side, side_raw = _sidecar(path)
+    except IngestError as exc:
+        raise IngestError(f"{path}: {exc}") from exc
+    meta = got.meta
+    if side:
+        meta = replace(
+            meta,
+            title=side.get("title", meta.title),
+            date=side.get("date", meta.date),
+            outlet=side.get("outlet", meta.outlet),
+            url=side.get("url", meta.url),
+            language=side.get("language", meta.language),
+        )
+    digest = hashlib.sha256(raw + side_raw).hexdigest()
+    derived = got.meta.format != "text" or got.text != raw.decode("utf-8-sig", "replace")
+    return Article(path.resolve(), source or path.name, got.text, digest, meta, derived)
+
+
+def _sidecar(path: Path) -> tuple[dict[str, str], bytes]:
+    side = path.with_name(path.name + SIDECAR)
+    if not side.is_file():
+        return {}, b""
+    raw = side.read_bytes()
+    try:
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise IngestError(f"{side.name} is not valid YAML") from exc
+    if not isinstance(data, dict):
+        raise IngestError(f"{side.name} is not a mapping of {', '.join(META_KEYS)}")
+    out = {k: " ".join(str(data[k]).split())[:300] for k in META_KEYS if data.get(k)}
+    if "date" in out:
+        out["date"] = iso_date(data["date"])
+    return out, raw
 
 
 def prepare_corpus(settings: Settings) -> None:
@@ -108,7 +152,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
             if p.suffix.lower() in SUFFIXES:
                 found.append((p, p.name))
             else:
-                bad.append((str(p), f"not a .txt or .md file ({p.suffix or 'no extension'})"))
+                bad.append((str(p), f"not an article file ({KINDS}): {p.suffix or 'no extension'}"))
         else:
             bad.append((str(p), "no such file or folder"))
     return found, bad

@@ -140,7 +140,14 @@ def _sentences(hits: list[Hit]) -> list[_Unit]:
                 continue
             seen.add(key)
             pieces = tuple(text[x:y] for x, y in clauses if x >= a and y <= b) or (sentence,)
-            unit = replace(h, chunk_id=f"{h.source}@{start}", start=start, end=end, text=sentence)
+            unit = replace(
+                h,
+                chunk_id=f"{h.source}@{start}",
+                start=start,
+                end=end,
+                text=sentence,
+                page=h.page_at(start),
+            )
             out.append(_Unit(rank, unit, pieces))
     return out
 

@@ -23,13 +23,15 @@ import numpy as np
 from bot.arabic import detect_language
 from bot.chunk import Chunk, chunk_text
 from bot.config import Settings
-from bot.corpus import SUFFIXES, Article, discover, read_article, safe_name
+from bot.corpus import KINDS, SUFFIXES, Article, discover, read_article, safe_name
 from bot.embed import Embedder, SparseVector, sparse_name, sparse_of, sparse_to_str
 from bot.errors import IngestError, NewsbotError
+from bot.extract import EXTRACT_VERSION, Meta, date_number
 from bot.keyword import KeywordIndex, keyword_index
 from bot.store import Store
 
 MANIFEST_VERSION = 1
+TEXTS = "texts"  # under index_dir
 # Chunks per store write: well under a Chroma server's maximum batch.
 UPSERT_BATCH = 500
 
@@ -94,7 +96,13 @@ def _fingerprint(settings: Settings, embedder: Embedder) -> dict[str, Any]:
         "chunk_overlap": settings.chunk_overlap,
         # Chunks stored without latent terms would silently lose the sparse signal.
         "sparse": sparse_name(embedder),
+        # What text a file yields (and so every offset) and the metadata chunks carry.
+        "extract": EXTRACT_VERSION,
     }
+
+
+def text_name(path: str) -> str:
+    return f"{hashlib.sha1(path.encode()).hexdigest()[:16]}.txt"
 
 
 def _chunk_id(path: str, index: int) -> str:
@@ -116,7 +124,7 @@ def ingest(
     """
     report = IngestReport()
     manifest = Manifest(settings.index_dir / "manifest.json")
-    index = _Index(store, keyword_index(settings))
+    index = _Index(store, keyword_index(settings), settings.index_dir / TEXTS)
     _reconcile(manifest, index, _fingerprint(settings, embedder))
     articles = _read_all(paths, report)
     # Work out what changed before touching anything.
@@ -148,10 +156,24 @@ class _Index:
 
     store: Store
     keywords: KeywordIndex
+    texts: Path  # extracted texts (web pages, PDFs, front matter), the ones cited
 
     def delete_paths(self, paths: Sequence[str]) -> None:
         self.store.delete_paths(paths)
         self.keywords.delete_paths(paths)
+        for p in paths:
+            (self.texts / text_name(p)).unlink(missing_ok=True)
+
+    def save_text(self, article: Article) -> str | None:
+        """Store the text an article's offsets index into, when it is not the file."""
+        if not article.derived:
+            return None
+        self.texts.mkdir(parents=True, exist_ok=True)
+        name = text_name(str(article.path))
+        tmp = self.texts / f"{name}.tmp"
+        tmp.write_text(article.text, "utf-8")
+        os.replace(tmp, self.texts / name)
+        return name
 
 
 def _reconcile(manifest: Manifest, index: _Index, fp: dict[str, Any]) -> None:
@@ -291,12 +313,19 @@ def _ingest_wave(
         )
     index.keywords.replace(paths, zip(ids, (str(m["path"]) for m in metas), texts, strict=True))
     for article, _, chunks in wave:
-        manifest.files[str(article.path)] = {
+        entry = {
             "source": article.source,
             "sha256": article.sha256,
             "title": article.title[:300],
             "chunks": len(chunks),
+            **article.meta.as_json(),
         }
+        entry["title"] = article.title[:300]
+        if text := index.save_text(article):
+            entry["text"] = text
+        if article.meta.pages:
+            entry["pages"] = list(article.meta.pages)
+        manifest.files[str(article.path)] = entry
     manifest.save()
 
 
@@ -306,7 +335,8 @@ def _chunk_rows(wave: Wave, sparse: list[SparseVector]) -> tuple[list[str], list
     metas: list[dict[str, Any]] = []
     for article, _, chunks in wave:
         key = str(article.path)
-        lang = detect_language(article.text[:2000])
+        lang = article.meta.language or detect_language(article.text[:2000])
+        about = _about(article.meta)
         for c in chunks:
             ids.append(_chunk_id(key, c.index))
             metas.append(
@@ -320,10 +350,31 @@ def _chunk_rows(wave: Wave, sparse: list[SparseVector]) -> tuple[list[str], list
                     "end": c.end,
                     "sha256": article.sha256,
                     "lang": lang,
+                    **about,
+                    **_pages(article.meta, c.start),
                     **({"sparse": sparse_to_str(sparse[len(metas)])} if sparse else {}),
                 }
             )
     return ids, metas
+
+
+def _about(meta: Meta) -> dict[str, Any]:
+    """What the filters and citations read, per chunk (Chroma: scalars only)."""
+    return {
+        "outlet": meta.outlet,
+        "date": meta.date,
+        "date_num": date_number(meta.date),
+        "url": meta.url,
+        "format": meta.format,
+    }
+
+
+def _pages(meta: Meta, start: int) -> dict[str, Any]:
+    """PDF: the chunk's first page, and every page start (a cited sentence further in
+    may be on the next page)."""
+    if not meta.pages:
+        return {}
+    return {"page": meta.page_at(start), "pages": " ".join(map(str, meta.pages))}
 
 
 def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -339,11 +390,27 @@ def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:
 class SourceText:
     source: str
     title: str
-    text: str
+    text: str  # the text the index's offsets point into
+    meta: Meta = field(default_factory=Meta)
+
+
+def entry_meta(entry: dict[str, Any]) -> Meta:
+    """An article's metadata as the manifest recorded it at ingest."""
+    return Meta(
+        title=str(entry.get("title") or ""),
+        date=str(entry.get("date") or ""),
+        outlet=str(entry.get("outlet") or ""),
+        url=str(entry.get("url") or ""),
+        language=str(entry.get("language") or ""),
+        format=str(entry.get("format") or "text"),
+        pages=tuple(int(p) for p in entry.get("pages") or ()),
+    )
 
 
 def find_source(settings: Settings, source: str) -> SourceText | None:
-    """An indexed article inside the corpus folder, by its source name; else None."""
+    """An indexed article inside the corpus folder, by its source name; else None.
+    Its text is the one stored at ingest where extraction made it (web page, PDF),
+    so that citations still point at the right words."""
     corpus = settings.corpus_dir.resolve()
     for key, entry in indexed_files(settings).items():
         if entry.get("source") != source:
@@ -351,11 +418,15 @@ def find_source(settings: Settings, source: str) -> SourceText | None:
         path = Path(key).resolve()  # resolve: a symlink must not lead out of the folder
         if not path.is_relative_to(corpus) or not path.is_file():
             continue
+        meta = entry_meta(entry)
         try:
-            article = read_article(path, source)
-        except IngestError:
+            if entry.get("text"):
+                text = (settings.index_dir / TEXTS / str(entry["text"])).read_text("utf-8")
+            else:
+                text = read_article(path, source).text
+        except (IngestError, OSError, UnicodeDecodeError):
             return None
-        return SourceText(source, str(entry.get("title") or article.title), article.text)
+        return SourceText(source, meta.title or source, text, meta)
     return None
 
 
@@ -375,10 +446,10 @@ def save_uploads(
             problems.append((name, "not a file uploaded through this page"))
             continue
         if Path(name).suffix.lower() not in SUFFIXES:
-            problems.append((name, "not a .txt or .md file"))
+            problems.append((name, f"not an article file ({KINDS})"))
             continue
         try:
-            read_article(f, name)  # refuse binary, non-UTF-8 and empty files before copying
+            read_article(f, name)  # refuse what cannot be an article before copying
         except IngestError as exc:
             problems.append((name, str(exc).split(": ", 1)[-1]))
             continue
@@ -392,4 +463,5 @@ def reset_index(settings: Settings, store: Store) -> None:
     """Drop every chunk, keyword row and the manifest: the next ingest embeds everything."""
     store.reset()
     keyword_index(settings).reset()
+    shutil.rmtree(settings.index_dir / TEXTS, ignore_errors=True)
     (settings.index_dir / "manifest.json").unlink(missing_ok=True)

@@ -12,10 +12,11 @@ terms hold letters and digits only) and ``bm25()`` ranks.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from bot.arabic import search_terms
@@ -164,30 +165,34 @@ class KeywordIndex:
             return 0
         return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
-    def top(self, query: str, n: int) -> list[str]:
-        """Chunk ids of the ``n`` best BM25 matches for ``query``, best first."""
+    def top(self, query: str, n: int, paths: Collection[str] | None = None) -> list[str]:
+        """Chunk ids of the ``n`` best BM25 matches for ``query``, best first; with
+        ``paths``, only chunks of those articles (a search filter)."""
         terms = list(dict.fromkeys(search_terms(query)))
         conn = self._conn()
-        if not terms or conn is None:
+        if not terms or conn is None or (paths is not None and not paths):
             return []
+        only = json.dumps(sorted(paths)) if paths is not None else None
         try:
             chosen = self._selective(conn, terms)
             if not chosen:
                 return []
             if isinstance(chosen, tuple):  # every term is common: all of them, else any
-                found = self._match(conn, " AND ".join(map(_quoted, chosen)), n)
+                found = self._match(conn, " AND ".join(map(_quoted, chosen)), n, only)
                 if len(found) >= n:
                     return found
-            return self._match(conn, " OR ".join(map(_quoted, chosen)), n)
+            return self._match(conn, " OR ".join(map(_quoted, chosen)), n, only)
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from exc
 
     @staticmethod
-    def _match(conn: sqlite3.Connection, expression: str, n: int) -> list[str]:
+    def _match(conn: sqlite3.Connection, expression: str, n: int, only: str | None) -> list[str]:
+        within = " AND d.path IN (SELECT value FROM json_each(?))" if only is not None else ""
+        args = (expression, only, n) if only is not None else (expression, n)
         rows = conn.execute(
             "SELECT d.chunk_id FROM fts JOIN docs d ON d.id = fts.rowid "
-            "WHERE fts MATCH ? ORDER BY rank LIMIT ?",
-            (expression, n),
+            f"WHERE fts MATCH ?{within} ORDER BY rank LIMIT ?",
+            args,
         ).fetchall()
         return [str(r[0]) for r in rows]
 

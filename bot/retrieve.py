@@ -24,7 +24,9 @@ from bot.arabic import arabic_share, detect_language
 from bot.chunk import sentence_spans
 from bot.config import Settings
 from bot.embed import Embedder, SparseVector, sparse_from_str, sparse_of
+from bot.filters import Filter
 from bot.glossary import load_glossary
+from bot.ingest import indexed_files
 from bot.keyword import keyword_index
 from bot.store import Store, StoredChunk
 
@@ -57,10 +59,20 @@ class Hit:
     score: float  # fused score, higher is better
     dense: float  # cosine similarity to the query
     text: str
+    outlet: str = ""
+    date: str = ""  # yyyy-mm-dd
+    url: str = ""
+    page: int = 0  # PDF page (1-based) where the hit starts; 0 when the format has none
+    pages: tuple[int, ...] = ()  # PDF: where each page starts in the article's text
+
+    def page_at(self, offset: int) -> int:
+        """The page of ``offset`` in the article (a sentence inside this chunk)."""
+        return sum(1 for p in self.pages if p <= offset) if self.pages else self.page
 
     def as_json(self) -> dict[str, object]:
         d = asdict(self)
-        return {k: d[k] for k in ("source", "chunk_id", "start", "end", "score", "text")}
+        keys = ("source", "chunk_id", "start", "end", "score", "text", "outlet", "date", "url")
+        return {k: d[k] for k in keys} | ({"page": self.page} if self.page else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +135,19 @@ class Retriever:
             mat = np.stack([self._by_text[s] for s in sentences])
         return mat @ qvec
 
-    def search(self, query: str, k: int | None = None) -> SearchResult:
+    def search(self, query: str, k: int | None = None, where: Filter | None = None) -> SearchResult:
+        """The ``k`` best chunks for ``query``; with ``where``, of the articles it lets
+        through only (both sides: Chroma's ``where`` and the keyword index's paths)."""
         k = k or self.settings.top_k
         lang = detect_language(query)
         self.store.follow(self.settings.index_dir / "manifest.json")
+        paths = where.paths(indexed_files(self.settings)) if where and where.active else None
         # The keyword side waits on SQLite, the dense side on ONNX and Chroma: both let go
-        # of the GIL, so they overlap (archive p95 at 446,000 chunks: 142 -> see README).
-        keyword_job = _POOL.submit(self._lexical, query)
+        # of the GIL, so they overlap (archive p95 at 446,000 chunks: 170 -> 124 ms).
+        keyword_job = _POOL.submit(self._lexical, query, paths)
         qvec = self.query_vector(query)
-        dense = self.store.query(qvec, CANDIDATES)
+        chroma_where = where.chroma_where() if paths is not None and where else None
+        dense = [] if paths == set() else self.store.query(qvec, CANDIDATES, chroma_where)
         best = max((s for _, s in dense), default=0.0)
         chunk_of = {c.id: c for c, _ in dense}
         dense_of = {c.id: sim for c, sim in dense}
@@ -148,14 +164,14 @@ class Retriever:
         hits = [_hit(chunk_of[c], fused[c], dense_of[c]) for c in ranked]
         return SearchResult(query, lang, hits, best, self._covered(lang, best, latent), latent)
 
-    def _lexical(self, query: str) -> tuple[list[str], float]:
+    def _lexical(self, query: str, paths: set[str] | None) -> tuple[list[str], float]:
         """Keyword candidates and their fusion weight."""
         w_lex = arabic_share(query)  # lexical weight: full for Arabic, none for English
-        lexical = self.keywords.top(query, CANDIDATES) if w_lex > 0 else []
+        lexical = self.keywords.top(query, CANDIDATES, paths) if w_lex > 0 else []
         if w_lex < 1 and (names := self._arabic_names(query)):
             # English names the glossary knows, searched in Arabic: dictionary query
             # translation, the part of cross-lingual search e5 is weakest at.
-            lexical = self.keywords.top(names, CANDIDATES)
+            lexical = self.keywords.top(names, CANDIDATES, paths)
             w_lex = max(w_lex, NAMES_WEIGHT)
         return lexical, w_lex
 
@@ -264,4 +280,9 @@ def _hit(c: StoredChunk, score: float, dense: float) -> Hit:
         score=round(score, 6),
         dense=round(dense, 4),
         text=c.text,
+        outlet=str(m.get("outlet", "")),
+        date=str(m.get("date", "")),
+        url=str(m.get("url", "")),
+        page=int(m.get("page", 0) or 0),
+        pages=tuple(int(p) for p in str(m.get("pages", "")).split() if p.isdigit()),
     )

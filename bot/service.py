@@ -15,6 +15,7 @@ from bot.config import AnswerLanguage, CassetteMode, Settings
 from bot.corpus import prepare_corpus
 from bot.embed import Embedder, get_embedder
 from bot.errors import InputError, ModelReplyError, NewsbotError
+from bot.filters import Filter
 from bot.ingest import (
     IngestReport,
     Progress,
@@ -163,8 +164,8 @@ class Newsbot:
         name and the chat may show); None for anything else."""
         return find_source(self.settings, name)
 
-    def search(self, query: str, k: int | None = None) -> SearchResult:
-        return self.retriever.search(query, k)
+    def search(self, query: str, k: int | None = None, where: Filter | None = None) -> SearchResult:
+        return self.retriever.search(query, k, where)
 
     def _kwargs(self) -> dict[str, object]:
         return {
@@ -179,6 +180,7 @@ class Newsbot:
         question: str,
         history: Sequence[Turn] = (),
         language: str | AnswerLanguage | None = None,
+        where: Filter | None = None,
     ) -> Iterator[Event]:
         """One chat turn: the follow-up condensed into a standalone search query with the
         earlier (question, answer) turns, then the answer's events, ending with ``Done``.
@@ -193,6 +195,7 @@ class Newsbot:
             language=language,
             search_query=query,
             gloss=self.glosser() if self.settings.answer_glosses else None,
+            where=where,
             **self._kwargs(),  # type: ignore[arg-type]
         )
 
@@ -222,9 +225,10 @@ class Newsbot:
         question: str,
         history: Sequence[Turn] = (),
         language: str | AnswerLanguage | None = None,
+        where: Filter | None = None,
     ) -> Answer:
         """The whole checked answer of one chat turn (no streaming)."""
-        for event in self.chat(question, history, language):
+        for event in self.chat(question, history, language, where):
             if isinstance(event, Done):
                 return event.answer
         raise ModelReplyError("the answer ended without a result")

@@ -216,7 +216,9 @@ class Store:
             )
         ]
 
-    def query(self, embedding: np.ndarray, n: int) -> list[tuple[StoredChunk, float]]:
+    def query(
+        self, embedding: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks with cosine similarity (1 - cosine distance). Chroma (1.x)
         returns fewer than ``n`` when the collection holds fewer, so no ``count()`` first:
         on a server at 446,000 chunks that count alone took 35 ms of a 137 ms search."""
@@ -226,6 +228,7 @@ class Store:
             lambda c: c.query(
                 query_embeddings=[np.asarray(embedding, dtype=np.float32)],
                 n_results=n,
+                where=where,
                 include=["documents", "metadatas", "distances"],
             ),
             "cannot search",
