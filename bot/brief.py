@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -272,13 +272,17 @@ def brief(
     topic: str = "",
     progress: Progress | None = None,
     writer: SentenceWriter | None = None,
+    published: Mapping[str, str] | None = None,
 ) -> Briefing:
-    """A briefing over ``articles`` ((file, text) pairs), optionally focused on ``topic``."""
+    """A briefing over ``articles`` ((file, text) pairs), optionally focused on ``topic``.
+    ``published``: file -> its publication date (yyyy-mm-dd, from the page, the feed or
+    front matter), which relative dates ("yesterday", "on Monday") resolve against
+    before any date the text states."""
     if not articles:
         raise NewsbotError("no articles to brief on")
     writer = writer or SentenceWriter(settings, gateway, "summarize")
     n_items = settings.brief_items
-    spans, prior, dates = _candidates(articles)
+    spans, prior, dates = _candidates(articles, published or {})
     sub, subv, subp, query = _focus(spans, prior, topic, settings, embedder)
 
     developments = [sub[i] for i in rank(subv, n_items, prior=subp, query=query)]
@@ -333,14 +337,15 @@ def brief(
 
 
 def _candidates(
-    articles: Sequence[tuple[str, str]],
+    articles: Sequence[tuple[str, str]], published: Mapping[str, str]
 ) -> tuple[list[Span], list[float], dict[str, dt.date | None]]:
     """Every article's candidate sentences, a lead prior for each, and article dates."""
     spans: list[Span] = []
     prior: list[float] = []
     dates: dict[str, dt.date | None] = {}
     for source, text in articles:
-        dates[source] = article_date(text)
+        day = published.get(source, "")
+        dates[source] = dt.date.fromisoformat(day) if day else article_date(text)
         own = candidate_spans(text)
         for j, s in enumerate(own):
             spans.append(Span(s.index, s.start, s.end, s.text, source))

@@ -23,7 +23,7 @@ import numpy as np
 from bot.arabic import detect_language
 from bot.chunk import Chunk, chunk_text
 from bot.config import Settings
-from bot.corpus import KINDS, SUFFIXES, Article, discover, read_article, safe_name
+from bot.corpus import Article, discover, read_article
 from bot.embed import Embedder, SparseVector, sparse_name, sparse_of, sparse_to_str
 from bot.errors import IngestError, NewsbotError
 from bot.extract import EXTRACT_VERSION, Meta, date_number
@@ -381,82 +381,6 @@ def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:
     """The manifest's view of the index: absolute path -> entry (source, title, chunks)."""
     m = Manifest(settings.index_dir / "manifest.json")
     return {k: v for k, v in m.files.items() if not v.get("pending")}
-
-
-# -- corpus operations the front ends use (through the service) ---------------------------
-
-
-@dataclass(frozen=True)
-class SourceText:
-    source: str
-    title: str
-    text: str  # the text the index's offsets point into
-    meta: Meta = field(default_factory=Meta)
-
-
-def entry_meta(entry: dict[str, Any]) -> Meta:
-    """An article's metadata as the manifest recorded it at ingest."""
-    return Meta(
-        title=str(entry.get("title") or ""),
-        date=str(entry.get("date") or ""),
-        outlet=str(entry.get("outlet") or ""),
-        url=str(entry.get("url") or ""),
-        language=str(entry.get("language") or ""),
-        format=str(entry.get("format") or "text"),
-        pages=tuple(int(p) for p in entry.get("pages") or ()),
-    )
-
-
-def find_source(settings: Settings, source: str) -> SourceText | None:
-    """An indexed article inside the corpus folder, by its source name; else None.
-    Its text is the one stored at ingest where extraction made it (web page, PDF),
-    so that citations still point at the right words."""
-    corpus = settings.corpus_dir.resolve()
-    for key, entry in indexed_files(settings).items():
-        if entry.get("source") != source:
-            continue
-        path = Path(key).resolve()  # resolve: a symlink must not lead out of the folder
-        if not path.is_relative_to(corpus) or not path.is_file():
-            continue
-        meta = entry_meta(entry)
-        try:
-            if entry.get("text"):
-                text = (settings.index_dir / TEXTS / str(entry["text"])).read_text("utf-8")
-            else:
-                text = read_article(path, source).text
-        except (IngestError, OSError, UnicodeDecodeError):
-            return None
-        return SourceText(source, meta.title or source, text, meta)
-    return None
-
-
-def save_uploads(
-    files: Sequence[Path], corpus: Path, accept: Callable[[Path], bool] = lambda p: True
-) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Copy valid files into the corpus folder (where they are served from).
-
-    ``accept`` says whether a path really is an upload of this request (the web chat
-    passes gradio's check): a path elsewhere on this server is refused, never read."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    saved: list[Path] = []
-    problems: list[tuple[str, str]] = []
-    for f in files:
-        name = safe_name(f.name)
-        if not accept(f):
-            problems.append((name, "not a file uploaded through this page"))
-            continue
-        if Path(name).suffix.lower() not in SUFFIXES:
-            problems.append((name, f"not an article file ({KINDS})"))
-            continue
-        try:
-            read_article(f, name)  # refuse what cannot be an article before copying
-        except IngestError as exc:
-            problems.append((name, str(exc).split(": ", 1)[-1]))
-            continue
-        dest = corpus / name
-        shutil.copyfile(f, dest)  # same name: a new version of that article
-        saved.append(dest)
-    return saved, problems
 
 
 def reset_index(settings: Settings, store: Store) -> None:

@@ -16,22 +16,15 @@ from bot.corpus import prepare_corpus
 from bot.embed import Embedder, get_embedder
 from bot.errors import InputError, ModelReplyError, NewsbotError
 from bot.filters import Filter
-from bot.ingest import (
-    IngestReport,
-    Progress,
-    SourceText,
-    find_source,
-    indexed_files,
-    ingest,
-    reset_index,
-    save_uploads,
-)
+from bot.ingest import IngestReport, Progress, indexed_files, ingest, reset_index
+from bot.library import Entry, SourceText, find_source, library, remove_file, save_uploads
 from bot.llm import ChatGateway, open_chat, running_server
 from bot.retrieve import Retriever, SearchResult
 from bot.store import Store
 
-if TYPE_CHECKING:  # translate / summarize / brief: imported when used
+if TYPE_CHECKING:  # translate / summarize / brief / feeds: imported when used
     from bot.brief import Briefing
+    from bot.feeds import FeedReport
     from bot.summarize import Summary
     from bot.translate import Translation
     from bot.writer import SentenceWriter
@@ -133,6 +126,26 @@ class Newsbot:
         saved, problems = save_uploads(files, self.settings.corpus_dir, accept)
         report = self.ingest(saved, progress=progress, prune=False) if saved else None
         return report, problems
+
+    def library(self) -> list[Entry]:
+        """Every indexed article with its outlet, date, format and chunk count."""
+        return library(self.settings)
+
+    def remove(self, sources: Sequence[str], progress: Progress | None = None) -> IngestReport:
+        """Delete these articles from the corpus folder and their chunks from the index."""
+        for source in sources:
+            remove_file(self.settings, source)
+        return self.ingest(progress=progress)
+
+    def add_feed(
+        self, source: str, progress: Progress | None = None
+    ) -> tuple[FeedReport, IngestReport | None]:
+        """A feed's new items into the corpus folder, then into the index."""
+        from bot.feeds import add_feed
+
+        feed = add_feed(source, self.settings)
+        report = self.ingest(feed.added, progress=progress, prune=False) if feed.added else None
+        return feed, report
 
     def gloss_corpus(self, progress: Progress | None = None) -> tuple[int, int]:
         """English glosses for every sentence of the indexed articles, made now (and
@@ -291,11 +304,17 @@ class Newsbot:
         topic: str = "",
         progress: Progress | None = None,
     ) -> Briefing:
-        """A briefing over ``articles`` ((file, text) pairs; default: the corpus folder)."""
+        """A briefing over ``articles`` ((file, text) pairs; default: the corpus folder).
+        Relative dates resolve against each article's publication date where known."""
         from bot.brief import brief
 
         if articles is None:
             articles = self.corpus_articles()
+        published = {
+            str(e.get("source")): str(e["date"])
+            for e in indexed_files(self.settings).values()
+            if e.get("date")
+        }
         return brief(
             articles,
             settings=self.settings,
@@ -304,6 +323,7 @@ class Newsbot:
             topic=topic,
             progress=progress,
             writer=self.writer("summarize"),
+            published=published,
         )
 
     def corpus_articles(self) -> list[tuple[str, str]]:

@@ -18,7 +18,8 @@ from bot.answer import Answer, Done, Retrieved, Retrying, Token
 from bot.condense import Turn
 from bot.config import AnswerLanguage
 from bot.errors import ModelUnavailable, NewsbotError
-from bot.ingest import IngestReport, SourceText
+from bot.ingest import IngestReport
+from bot.library import SourceText
 from bot.llm import describe_model
 from bot.service import Newsbot
 from bot.web import render

@@ -9,8 +9,8 @@ the lines that must not survive extraction, so tests assert on both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
@@ -93,7 +93,8 @@ def div_page(seed: str = "001", encoding: str = "utf-8") -> Page:
     html = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset={encoding}">
 <title>{escape(title)}</title></head><body>
 <div id="header"><a href="/">الرئيسية</a> | <a href="/w">العالم</a></div>
-<table><tr><td class="side"><b>الأكثر قراءة</b><ul><li><a href="/x">القوات العراقية تتقدم نحو تلعفر وسط مخاوف إنسانية</a></li></ul></td>
+<table><tr><td class="side"><b>الأكثر قراءة</b><ul>
+<li><a href="/x">القوات العراقية تتقدم نحو تلعفر وسط مخاوف إنسانية</a></li></ul></td>
 <td class="main"><h2>{escape(title)}</h2><div class="date">٢٠١٧/٠٧/١٠</div>
 <div class="story-body">{paras}</div>
 <div class="share">شارك عبر فيسبوك تويتر واتساب</div></td></tr></table>
@@ -148,7 +149,9 @@ class Item:
     guid: str
 
 
-def rss(items: list[Item], title: str = "أخبار العراق", site: str = "https://news.example.org/") -> bytes:
+def rss(
+    items: list[Item], title: str = "أخبار العراق", site: str = "https://news.example.org/"
+) -> bytes:
     body = "".join(
         f"<item><title>{escape(i.title)}</title><link>{escape(i.link)}</link>"
         f"<guid>{escape(i.guid)}</guid><pubDate>{format_datetime(i.date)}</pubDate>"
@@ -185,7 +188,7 @@ def items(base: str, n: int = 3) -> list[Item]:
             Item(
                 title=title,
                 link=f"{base}/article/{seed}",
-                date=datetime(2017, 3, 1 + k, 8, 0, tzinfo=timezone.utc),
+                date=datetime(2017, 3, 1 + k, 8, 0, tzinfo=UTC),
                 summary=body[0],
                 guid=f"{base}/article/{seed}",
             )

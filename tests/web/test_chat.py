@@ -25,7 +25,7 @@ from bot.condense import clean_query, condense, fallback_query
 from bot.config import PROJECT_ROOT, Settings
 from bot.corpus import safe_name
 from bot.errors import ConfigError
-from bot.ingest import save_uploads
+from bot.library import save_uploads
 from bot.service import Newsbot
 from bot.web import app as web_app
 from bot.web import render
