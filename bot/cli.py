@@ -30,6 +30,24 @@ IndexOpt = Annotated[
         "--index", envvar="NEWSBOT_INDEX_DIR", help="Index folder (Chroma store + manifest)."
     ),
 ]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help="Only articles with KEY=VALUE (outlet, file, format, language); repeatable.",
+    ),
+]
+SinceOpt = Annotated[str, typer.Option(help="Only articles dated on or after YYYY-MM-DD.")]
+UntilOpt = Annotated[str, typer.Option(help="Only articles dated on or before YYYY-MM-DD.")]
+FilesOpt = Annotated[
+    list[str] | None, typer.Option("--files", help="Only these articles (file names).")
+]
+
+
+def _filter(where: list[str] | None, since: str, until: str, files: list[str] | None) -> Any:
+    from bot.filters import Filter
+
+    return Filter.parse(where or [], since, until, files or [])
 
 
 def _settings(index: Path | None, **overrides: object) -> Settings:
@@ -171,9 +189,14 @@ def search_cmd(
         Path | None, typer.Option(help="One query per line; prints JSON lines.")
     ] = None,
     index: IndexOpt = None,
+    where: WhereOpt = None,
+    since: SinceOpt = "",
+    until: UntilOpt = "",
+    files: FilesOpt = None,
 ) -> None:
     """Hybrid search over the index."""
     try:
+        only = _filter(where, since, until, files)
         bot = _bot(_existing_index(_settings(index)))
         if batch is not None:
             try:
@@ -182,7 +205,7 @@ def search_cmd(
                 raise NewsbotError(f"cannot read {batch}: {exc}") from exc
             for q in (ln.strip() for ln in lines):
                 if q:
-                    r = bot.search(q, k)
+                    r = bot.search(q, k, only)
                     print(
                         json.dumps(
                             {"query": q, "results": [h.as_json() for h in r.hits]},
@@ -194,7 +217,7 @@ def search_cmd(
         q = " ".join(query or []).strip()
         if not q:
             raise NewsbotError("give a query, or --batch FILE")
-        r = bot.search(q, k)
+        r = bot.search(q, k, only)
     except NewsbotError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -214,19 +237,26 @@ def search_cmd(
     if not r.covered:
         out.print("[yellow]Nothing in the index clears the relevance floor.[/yellow]")
     for i, h in enumerate(r.hits, 1):
+        about = ", ".join(x for x in (h.outlet, h.date, f"p. {h.page}" if h.page else "") if x)
         out.print(
             f"[bold]{i}. {escape(h.chunk_id)}[/bold]  score {h.score:.4f}  cosine {h.dense:.3f}"
+            + (f"  [dim]{escape(about)}[/dim]" if about else "")
         )
         out.print(escape(h.text), soft_wrap=True)
         out.print()
 
 
 def _print_answer(
-    bot: Any, question: str, lang: AnswerLanguage, as_json: bool, history: list[Any]
+    bot: Any,
+    question: str,
+    lang: AnswerLanguage,
+    as_json: bool,
+    history: list[Any],
+    only: Any = None,
 ) -> None:
     answer = None
     streamed = False
-    for event in bot.chat(question, history, language=lang):
+    for event in bot.chat(question, history, language=lang, where=only):
         if isinstance(event, Retrieved) and not as_json:
             err.print(f"[dim]{len(event.hits)} passages retrieved[/dim]")
         elif isinstance(event, Token) and not as_json:
@@ -250,7 +280,10 @@ def _print_answer(
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
-            out.print(f"[{c.n}] {escape(c.source)} (chars {c.start}-{c.end})")
+            about = f", {c.provenance}" if c.provenance else ""
+            out.print(f"[{c.n}] {escape(c.source)}{escape(about)} (chars {c.start}-{c.end})")
+            if c.url:
+                out.print(f"    {escape(c.url)}", soft_wrap=True)
             out.print(f"    [dim]{escape(c.quote[:300])}[/dim]", soft_wrap=True)
             if c.quote_en:
                 mark = f" [yellow](check: {escape('; '.join(c.quote_en_flags))})[/yellow]"
@@ -290,16 +323,21 @@ def ask_cmd(
     keep_model: Annotated[
         bool, typer.Option(help="Leave the bundled model running for the next command.")
     ] = False,
+    where: WhereOpt = None,
+    since: SinceOpt = "",
+    until: UntilOpt = "",
+    files: FilesOpt = None,
 ) -> None:
     """Answer a question from the articles, with citations."""
     try:
+        only = _filter(where, since, until, files)
         bot = _bot(_existing_index(_settings(index)))
     except NewsbotError as exc:
         raise _fail(exc) from exc
     q = " ".join(question or []).strip()
     try:
         if q:
-            _print_answer(bot, q, lang, as_json, [])
+            _print_answer(bot, q, lang, as_json, [], only)
             return
         out.print("Ask about the articles (English or Arabic). Empty line or Ctrl-D to quit.")
         history: list[tuple[str, str]] = []  # follow-ups are condensed, as in the chat
@@ -311,7 +349,7 @@ def ask_cmd(
             if not q:
                 break
             try:
-                _print_answer(bot, q, lang, as_json, history)
+                _print_answer(bot, q, lang, as_json, history, only)
             except NewsbotError as exc:  # the session goes on after a model error
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
     except NewsbotError as exc:
@@ -379,7 +417,7 @@ def model_stop() -> None:
 
 
 # The eval and the translate / summarize / brief commands register on ``app`` too.
-from bot import cli_eval, cli_write  # noqa: E402, F401
+from bot import cli_eval, cli_library, cli_write  # noqa: E402, F401
 
 
 def main() -> None:
