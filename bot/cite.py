@@ -170,7 +170,12 @@ def attach_markers(answer: str, hits: Sequence[Hit], embedder: Embedder) -> str:
 def as_text(answer: str, citations: Sequence[Citation]) -> str:
     """The answer with its sources as plain text (what "copy" should give)."""
     lines = [answer, ""] if citations else [answer]
-    lines += [f"[{c.n}] {c.source}" for c in sorted(citations, key=lambda c: c.n)]
+    lines += [
+        f"[{c.n}] {c.source}"
+        + (f", {c.provenance}" if c.provenance else "")
+        + (f" <{c.url}>" if c.url else "")
+        for c in sorted(citations, key=lambda c: c.n)
+    ]
     return "\n".join(lines)
 
 

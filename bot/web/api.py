@@ -1,5 +1,6 @@
-"""The functions gradio's API names (``ask``, ``search``, ``stats``, ``rescan``), for
-``gradio_client`` and any HTTP client: the same service calls as the page."""
+"""The functions gradio's API names (``ask``, ``search``, ``library``, ``stats``,
+``rescan``), for ``gradio_client`` and any HTTP client: the same service calls as the page,
+the same "search only in" filter (outlets, files, since, until)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,34 @@ from bot.condense import Turn
 from bot.errors import NewsbotError
 from bot.llm import describe_model
 from bot.service import Newsbot
-from bot.web.chat import language_of
+from bot.web.chat import language_of, to_filter
 
 
 def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
-    def ask(question: str, language: str = "auto", history: list[list[str]] | None = None) -> dict:
+    def ask(
+        question: str,
+        language: str = "auto",
+        history: list[list[str]] | None = None,
+        outlets: list[str] | None = None,
+        files: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+    ) -> dict:
         """Answer a question from the articles, with checked citations.
 
         Args:
             question: the question, in English or Arabic
             language: answer language: auto, en or ar
             history: earlier [question, answer] pairs, for follow-up questions
+            outlets: only articles of these outlets (none: all)
+            files: only these articles, by file name (none: all)
+            since: only articles dated on or after YYYY-MM-DD
+            until: only articles dated on or before YYYY-MM-DD
         """
         turns: list[Turn] = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) >= 2]
         try:
-            answer = bot.answer(question, turns, language=language_of(language))
+            where = to_filter(outlets, files, since, until)
+            answer = bot.answer(question, turns, language=language_of(language), where=where)
         except NewsbotError as exc:
             raise gr.Error(str(exc)) from exc
         return {
@@ -35,18 +49,34 @@ def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
             "text": as_text(answer.answer, answer.citations),
         }
 
-    def search(query: str, k: int = 4) -> list[dict]:
+    def search(
+        query: str,
+        k: int = 4,
+        outlets: list[str] | None = None,
+        files: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+    ) -> list[dict]:
         """Hybrid search over the index: the passages a question would be answered from.
 
         Args:
             query: the search text, in English or Arabic
             k: number of passages
+            outlets: only articles of these outlets (none: all)
+            files: only these articles, by file name (none: all)
+            since: only articles dated on or after YYYY-MM-DD
+            until: only articles dated on or before YYYY-MM-DD
         """
         try:
-            result = bot.search(query, max(1, min(int(k), 20)))
+            where = to_filter(outlets, files, since, until)
+            result = bot.search(query, max(1, min(int(k), 20)), where)
         except NewsbotError as exc:
             raise gr.Error(str(exc)) from exc
         return [{**h.as_json(), "title": h.title} for h in result.hits]
+
+    def library() -> list[dict]:
+        """Every indexed article: file, title, outlet, date, format, language, url, chunks."""
+        return [e.as_json() for e in bot.library()]
 
     def stats() -> dict:
         """The chat model and the index size."""
@@ -59,4 +89,10 @@ def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
         except NewsbotError as exc:
             raise gr.Error(str(exc)) from exc
 
-    return [(ask, "ask"), (search, "search"), (stats, "stats"), (rescan, "rescan")]
+    return [
+        (ask, "ask"),
+        (search, "search"),
+        (library, "library"),
+        (stats, "stats"),
+        (rescan, "rescan"),
+    ]

@@ -84,7 +84,7 @@ def create_app(bot: Newsbot, host: str = "127.0.0.1", port: int = 7860) -> FastA
             return HTMLResponse(
                 "No such article in the corpus folder.", 404, headers=ARTICLE_HEADERS
             )
-        page = render.article_page(found.source, found.title, found.text, s, e)
+        page = render.article_page(found.source, found.title, found.text, s, e, found.meta)
         return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
     demo = build_app(bot)

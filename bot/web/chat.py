@@ -1,7 +1,7 @@
-"""The chat page's handlers: answering (streamed), source cards, uploads, the status line.
+"""The chat page's handlers: answering (streamed), source cards, the status line.
 
-Every handler goes through ``Newsbot`` (``chat``, ``source``, ``add_files``, ``ingest``,
-``model_status``); a model or input error becomes a message in the chat, and a bug is
+Every handler goes through ``Newsbot`` (``chat``, ``source``, ``model_status``); a model
+or input error becomes a message in the chat, and a bug is
 logged and shown as one line: the app stays up.
 """
 
@@ -18,6 +18,7 @@ from bot.answer import Answer, Done, Retrieved, Retrying, Token
 from bot.condense import Turn
 from bot.config import AnswerLanguage
 from bot.errors import ModelUnavailable, NewsbotError
+from bot.filters import Filter
 from bot.ingest import IngestReport
 from bot.library import SourceText
 from bot.llm import describe_model
@@ -48,6 +49,15 @@ def status_html(bot: Newsbot) -> str:
     )
 
 
+def to_filter(
+    outlets: list[str] | None, files: list[str] | None, since: str | None, until: str | None
+) -> Filter:
+    """The filter the page's controls (or the API's arguments) say; InputError for a
+    malformed date."""
+    where = [f"outlet={o}" for o in outlets or []]
+    return Filter.parse(where, since or "", until or "", files or [])
+
+
 def language_of(value: str | None) -> AnswerLanguage:
     try:
         return AnswerLanguage(value or "auto")
@@ -73,7 +83,10 @@ def _cards(bot: Newsbot, answer: Answer) -> str:
             continue
         ref = render.CiteRef(c.source, c.start, c.end, c.n)
         gloss = render.gloss_html(c.quote_en, c.quote_en_flags)
-        cards.append(render.source_card(c.source, found.title, found.text, ref, gloss=gloss))
+        card = render.source_card(
+            c.source, found.title, found.text, ref, gloss=gloss, meta=found.meta
+        )
+        cards.append(card)
     if not cards:
         return render.panel_note("The cited articles are not in the corpus folder.")
     return render.sources_panel(cards, "Sources of the last answer")
@@ -101,9 +114,18 @@ class ChatHandlers:
         return status_html(self.bot)
 
     def respond(
-        self, question: str, language: str, messages: list[Message], turns: list[Turn]
+        self,
+        question: str,
+        language: str,
+        messages: list[Message],
+        turns: list[Turn],
+        outlets: list[str] | None = None,
+        files: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer: (textbox, chat, messages state, turns, sources, status)."""
+        """Stream one answer: (textbox, chat, messages state, turns, sources, status).
+        ``outlets``/``files``/``since``/``until``: the "search only in" filter."""
         skip = gr.skip()
         q = (question or "").strip()
         if not q:
@@ -121,7 +143,8 @@ class ChatHandlers:
         partial = ""
         try:
             answer: Answer | None = None
-            for event in self.bot.chat(q, turns, language=language_of(language)):
+            where = to_filter(outlets, files, since, until)
+            for event in self.bot.chat(q, turns, language=language_of(language), where=where):
                 if isinstance(event, Retrieved):
                     show(render.pending_message(_retrieved_note(event)))
                 elif isinstance(event, Token):
@@ -161,32 +184,11 @@ class ChatHandlers:
                 gloss = render.gloss_html(*self.bot.glosser()(found.text[ref.start : ref.end]))
             except NewsbotError:
                 gloss = ""  # the Arabic stays readable without it
-        card = render.source_card(ref.source, found.title, found.text, ref, True, gloss)
+        card = render.source_card(ref.source, found.title, found.text, ref, True, gloss, found.meta)
         return render.sources_panel([card], f"Source [{ref.n}]")
 
     def clear(self) -> tuple[Any, ...]:
         return [], [], [], render.panel_note(PANEL_HINT), ""
-
-    # -- ingest ----------------------------------------------------------------------------
-
-    def upload(
-        self, files: list[str] | None, progress: gr.Progress = PROGRESS
-    ) -> tuple[str, str, Any]:
-        if not files:
-            return _notice("Choose one or more .txt or .md files first."), self.status(), gr.skip()
-        try:
-            paths = [Path(f) for f in files]
-            report, problems = self.bot.add_files(paths, uploaded_by_gradio, _progress(progress))
-        except (NewsbotError, OSError) as exc:
-            return _failed(exc), self.status(), gr.skip()
-        return _ingest_html(report, problems), self.status(), None
-
-    def rescan_folder(self, progress: gr.Progress = PROGRESS) -> tuple[str, str]:
-        try:
-            report = self.bot.ingest([self.bot.settings.corpus_dir], progress=_progress(progress))
-        except (NewsbotError, OSError) as exc:
-            return _failed(exc), self.status()
-        return _ingest_html(report, []), self.status()
 
 
 def _progress(progress: gr.Progress | None) -> Callable[[int, int, str], None] | None:

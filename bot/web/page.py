@@ -16,6 +16,7 @@ from bot.service import Newsbot
 from bot.web import render
 from bot.web.api import api_functions
 from bot.web.chat import PANEL_HINT, ChatHandlers
+from bot.web.library import FilterControls, LibraryTab, add_library_tab, filter_controls
 from bot.web.tools import Refresh, add_tool_tabs
 
 LANGUAGES = [("Auto", "auto"), ("English", "en"), ("العربية", "ar")]
@@ -33,14 +34,7 @@ class ChatPanel:
     clear_btn: Any
     examples: list[Any]
     sources: Any
-
-
-@dataclass
-class IngestPanel:
-    upload: Any
-    add_btn: Any
-    rescan_btn: Any
-    report: Any
+    filters: FilterControls
 
 
 def _chat_panel(bot: Newsbot) -> ChatPanel:
@@ -84,32 +78,19 @@ def _chat_panel(bot: Newsbot) -> ChatPanel:
                     for q in bot.settings.ui_examples
                 ]
         with gr.Column(scale=2, min_width=320):
+            # Which articles answers come from: outlets, files, dates (all when empty).
+            with gr.Accordion("Search only in…", open=False, elem_id="nb-filter"):
+                filters = filter_controls(bot, "nb-f")
             sources = gr.HTML(render.panel_note(PANEL_HINT), elem_id="nb-sources")
-    return ChatPanel(chatbot, question, ask_btn, language, clear_btn, examples, sources)
-
-
-def _ingest_panel() -> IngestPanel:
-    with gr.Accordion("Add articles", open=False, elem_id="nb-ingest"):
-        upload = gr.File(
-            label="Articles (.txt or .md, UTF-8)",
-            file_count="multiple",
-            file_types=[".txt", ".md"],
-            type="filepath",
-            height=150,
-            elem_id="nb-upload",
-        )
-        with gr.Row():
-            add_btn = gr.Button("Add to the index", variant="primary", elem_id="nb-add")
-            rescan_btn = gr.Button("Re-scan the corpus folder", elem_id="nb-rescan")
-        report = gr.HTML(elem_id="nb-ingest-report")
-    return IngestPanel(upload, add_btn, rescan_btn, report)
+    return ChatPanel(chatbot, question, ask_btn, language, clear_btn, examples, sources, filters)
 
 
 def _wire_chat(h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, Any]) -> None:
     messages, turns = gr.State([]), gr.State([])
+    only = c.filters.inputs
     chat_io: dict[str, Any] = {
         "fn": h.respond,
-        "inputs": [c.question, c.language, messages, turns],
+        "inputs": [c.question, c.language, messages, turns, *only],
         "outputs": [c.question, c.chatbot, messages, turns, c.sources, status],
         "show_progress": "hidden",
         **answering,
@@ -118,7 +99,7 @@ def _wire_chat(h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, 
     c.question.submit(**chat_io)
     c.ask_btn.click(**chat_io)
     for btn in c.examples:  # an example is asked at once: its label is the question
-        btn.click(**{**chat_io, "inputs": [btn, c.language, messages, turns]})
+        btn.click(**{**chat_io, "inputs": [btn, c.language, messages, turns, *only]})
     reset = [c.chatbot, messages, turns, c.sources, c.question]
     c.clear_btn.click(h.clear, None, reset, **QUICK)
     c.chatbot.clear(h.clear, None, reset, **QUICK)
@@ -135,14 +116,20 @@ def _wire_chat(h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, 
     )
 
 
-def _wire_ingest(h: ChatHandlers, p: IngestPanel, status: Any, tools: Refresh) -> None:
-    refresh, lists = tools
-    p.add_btn.click(h.upload, p.upload, [p.report, status, p.upload], **INGESTING, **PRIVATE).then(
-        refresh, None, lists, **QUICK
-    )
-    p.rescan_btn.click(h.rescan_folder, None, [p.report, status], **INGESTING, **PRIVATE).then(
-        refresh, None, lists, **QUICK
-    )
+def _wire_lists(c: ChatPanel, lib: LibraryTab, status: Any, h: ChatHandlers, tools: Refresh) -> Any:
+    """After anything that changes the corpus: every article list, picker and count."""
+    refresh_tools, tool_lists = tools
+    f, g = c.filters, lib.filters
+    pickers = [f.outlets, f.files, g.outlets, g.files, lib.remove_pick]
+
+    def refresh() -> tuple[Any, ...]:
+        table, count = lib.handlers.table()
+        return (*refresh_tools(), *lib.handlers.choices(), table, count, h.status())
+
+    outputs = [*tool_lists, *pickers, lib.table, lib.count, status]
+    for event in lib.events:
+        event.then(refresh, None, outputs, **QUICK)
+    return refresh, outputs
 
 
 def build_app(bot: Newsbot) -> gr.Blocks:
@@ -156,17 +143,23 @@ def build_app(bot: Newsbot) -> gr.Blocks:
             f'<div class="nb-brand"><b>Newsbot</b> · {render.esc(bot.settings.ui_tagline)}</div>'
         )
         status = gr.HTML(elem_id="nb-status")
-        chat = _chat_panel(bot)
-        ingest = _ingest_panel()
-        # Translate / Summarize / Brief: model work shares the answer slots, so the model
-        # server sees at most ui_concurrency requests.
-        tools = add_tool_tabs(bot, {**answering, **PRIVATE})
+        with gr.Tabs(elem_id="nb-tabs"):
+            with gr.Tab("Chat", elem_id="nb-tab-chat"):
+                chat = _chat_panel(bot)
+            # Translate / Summarize / Brief: model work shares the answer slots, so the
+            # model server sees at most ui_concurrency requests.
+            tools = add_tool_tabs(bot, {**answering, **PRIVATE})
+            library = add_library_tab(bot, INGESTING)
         _wire_chat(h, chat, status, answering)
-        _wire_ingest(h, ingest, status, tools)
-        demo.load(h.status, None, status, **QUICK)
-        demo.load(tools[0], None, tools[1], **QUICK)
+        refresh, lists = _wire_lists(chat, library, status, h, tools)
+        demo.load(refresh, None, lists, **QUICK)
         gr.Timer(30).tick(h.status, None, status, show_progress="hidden", **QUICK)
-        groups = {"ask": answering, "rescan": INGESTING, "stats": {"concurrency_limit": None}}
+        groups = {
+            "ask": answering,
+            "rescan": INGESTING,
+            "stats": {"concurrency_limit": None},
+            "library": {"concurrency_limit": None},
+        }
         for fn, name in api_functions(bot):
             gr.api(fn, api_name=name, **groups.get(name, {}))
     return demo

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from bot.answer import Answer
 from bot.cite import Citation, as_text
+from bot.extract import Meta
 
 CONTEXT_CHARS = 320  # shown around a cited passage, each side, within its paragraph
 
@@ -172,6 +173,7 @@ def answer_message(answer: Answer) -> str:
         )
     refs = "".join(
         f'<li class="nb-ref" dir="ltr">{cite_link(c)} <span class="nb-file">{esc(c.source)}</span>'
+        + (f' <bdi class="nb-prov" dir="auto">{esc(c.provenance)}</bdi>' if c.provenance else "")
         + (f' <bdi class="nb-title" dir="auto">{esc(c.title)}</bdi>' if c.title else "")
         + "</li>"
         for c in sorted(answer.citations, key=lambda c: c.n)
@@ -268,6 +270,18 @@ def gloss_html(english: str, flags: Sequence[str] = ()) -> str:
     )
 
 
+def provenance_html(meta: Meta, offset: int) -> str:
+    """ "Al Jazeera, 2017-07-12, p. 2, link": who published the cited words, and when."""
+    page = meta.page_at(offset)
+    parts = [esc(p) for p in (meta.outlet, meta.date, f"p. {page}" if page else "") if p]
+    if meta.url.lower().startswith(("http://", "https://")):  # never javascript: and co.
+        parts.append(
+            f'<a class="nb-url" href="{esc(meta.url)}" target="_blank" '
+            'rel="noopener noreferrer nofollow">link ↗</a>'
+        )
+    return f'<div class="nb-prov" dir="auto">{", ".join(parts)}</div>' if parts else ""
+
+
 def source_card(
     source: str,
     title: str,
@@ -275,12 +289,14 @@ def source_card(
     ref: CiteRef,
     active: bool = False,
     gloss: str = "",
+    meta: Meta | None = None,
 ) -> str:
-    """One cited source: file, title, the sentence right-to-left in its paragraph, and
-    (``gloss``, from ``gloss_html``) its English."""
+    """One cited source: file, outlet, date, page and link, title, the sentence
+    right-to-left in its paragraph, and (``gloss``, from ``gloss_html``) its English."""
     head = (
         f'<div class="nb-card-head" dir="ltr"><span class="nb-badge">[{ref.n}]</span> '
         f'<span class="nb-file">{esc(source)}</span></div>'
+        + (provenance_html(meta, ref.start) if meta else "")
     )
     title_html = f'<div class="nb-card-title" dir="auto">{esc(title)}</div>' if title else ""
     if valid_span(text, ref.start, ref.end):
@@ -330,7 +346,14 @@ mark{background:#fde68a;padding:.1em 0;scroll-margin:35vh}
 """
 
 
-def article_page(source: str, title: str, text: str, start: int | None, end: int | None) -> str:
+def article_page(
+    source: str,
+    title: str,
+    text: str,
+    start: int | None,
+    end: int | None,
+    meta: Meta | None = None,
+) -> str:
     """The whole article, escaped, right-to-left, the cited span marked (#nb-quote)."""
     s, e = (start, end) if start is not None and end is not None else (-1, -1)
     if not valid_span(text, s, e):
@@ -340,6 +363,8 @@ def article_page(source: str, title: str, text: str, start: int | None, end: int
         '<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title or source)}</title><style>{ARTICLE_CSS}</style></head><body>"
-        f'<header dir="ltr"><span class="file">{esc(source)}</span></header>'
-        f'<article dir="rtl">{body}</article></body></html>'
+        f'<header dir="ltr"><span class="file">{esc(source)}</span>'
+        + (provenance_html(meta, max(s, 0)) if meta else "")
+        + "</header>"
+        + f'<article dir="rtl">{body}</article></body></html>'
     )

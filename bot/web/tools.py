@@ -1,4 +1,4 @@
-"""The web chat's Translate, Summarize and Brief tabs (added by ``bot.web.page.build_app``).
+"""The web page's Translate, Summarize and Brief tabs (added by ``bot.web.page.build_app``).
 
 Thin over ``Newsbot.translate/summarize/brief``: every text shown is escaped, Arabic
 is set right-to-left per element, and a model or input error becomes a notice in
@@ -147,50 +147,39 @@ Refresh = tuple[Callable[[], tuple[Any, ...]], list[Any]]
 
 
 def add_tool_tabs(bot: Newsbot, events: dict[str, Any]) -> Refresh:
-    """Translate / Summarize / Brief tabs, inside the caller's ``gr.Blocks``.
+    """Translate / Summarize / Brief tabs, inside the caller's ``gr.Tabs``.
 
     Returns ``(refresh, pickers)``: the caller runs ``refresh`` into the article pickers on
     page load and after every ingest, so the lists follow the corpus folder."""
     h = ToolHandlers(bot)
     names = sorted(h.articles())
     first = names[0] if names else None
-    with gr.Tabs(elem_id="nb-tools"):
-        with gr.Tab("Translate", elem_id="nb-tab-translate"):
-            with gr.Row():
-                tr_article = gr.Dropdown(
-                    names, value=first, label="Article", elem_id="nb-tr-article"
-                )
-                tr_btn = gr.Button("Translate", variant="primary", elem_id="nb-tr-go")
-            tr_text = gr.Textbox(
-                label="…or paste Arabic text", lines=3, rtl=True, elem_id="nb-tr-text"
+    with gr.Tab("Translate", elem_id="nb-tab-translate"):
+        with gr.Row():
+            tr_article = gr.Dropdown(names, value=first, label="Article", elem_id="nb-tr-article")
+            tr_btn = gr.Button("Translate", variant="primary", elem_id="nb-tr-go")
+        tr_text = gr.Textbox(label="…or paste Arabic text", lines=3, rtl=True, elem_id="nb-tr-text")
+        tr_out = gr.HTML(elem_id="nb-tr-out")
+        tr_file = gr.File(label="Download (.md)", elem_id="nb-tr-file")
+        tr_btn.click(h.translate, [tr_article, tr_text], [tr_out, tr_file], **events)
+    with gr.Tab("Summarize", elem_id="nb-tab-summarize"):
+        with gr.Row():
+            su_article = gr.Dropdown(names, value=first, label="Article", elem_id="nb-su-article")
+            su_lang = gr.Radio(
+                [("English", "en"), ("العربية", "ar")], value="en", label="Summary language"
             )
-            tr_out = gr.HTML(elem_id="nb-tr-out")
-            tr_file = gr.File(label="Download (.md)", elem_id="nb-tr-file")
-            tr_btn.click(h.translate, [tr_article, tr_text], [tr_out, tr_file], **events)
-        with gr.Tab("Summarize", elem_id="nb-tab-summarize"):
-            with gr.Row():
-                su_article = gr.Dropdown(
-                    names, value=first, label="Article", elem_id="nb-su-article"
-                )
-                su_lang = gr.Radio(
-                    [("English", "en"), ("العربية", "ar")], value="en", label="Summary language"
-                )
-                su_btn = gr.Button("Summarize", variant="primary", elem_id="nb-su-go")
-            su_text = gr.Textbox(
-                label="…or paste Arabic text", lines=3, rtl=True, elem_id="nb-su-text"
-            )
-            su_out = gr.HTML(elem_id="nb-su-out")
-            su_btn.click(h.summarize, [su_article, su_text, su_lang], su_out, **events)
-        with gr.Tab("Brief", elem_id="nb-tab-brief"):
-            with gr.Row():
-                br_topic = gr.Textbox(label="Topic (optional)", elem_id="nb-br-topic", scale=3)
-                br_files = gr.Dropdown(
-                    names, value=names, multiselect=True, label="Articles", scale=3
-                )
-                br_btn = gr.Button("Write briefing", variant="primary", elem_id="nb-br-go")
-            br_out = gr.HTML(elem_id="nb-br-out")
-            br_dl = gr.File(label="Download (.md, .html)", file_count="multiple")
-            br_btn.click(h.brief, [br_topic, br_files], [br_out, br_dl], **events)
+            su_btn = gr.Button("Summarize", variant="primary", elem_id="nb-su-go")
+        su_text = gr.Textbox(label="…or paste Arabic text", lines=3, rtl=True, elem_id="nb-su-text")
+        su_out = gr.HTML(elem_id="nb-su-out")
+        su_btn.click(h.summarize, [su_article, su_text, su_lang], su_out, **events)
+    with gr.Tab("Brief", elem_id="nb-tab-brief"):
+        with gr.Row():
+            br_topic = gr.Textbox(label="Topic (optional)", elem_id="nb-br-topic", scale=3)
+            br_files = gr.Dropdown(names, value=names, multiselect=True, label="Articles", scale=3)
+            br_btn = gr.Button("Write briefing", variant="primary", elem_id="nb-br-go")
+        br_out = gr.HTML(elem_id="nb-br-out")
+        br_dl = gr.File(label="Download (.md, .html)", file_count="multiple")
+        br_btn.click(h.brief, [br_topic, br_files], [br_out, br_dl], **events)
 
     def refresh() -> tuple[Any, ...]:
         names = sorted(h.articles())
