@@ -33,6 +33,7 @@ from bot.errors import IngestError
 EXTRACT_VERSION = 1
 FORMATS = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 META_KEYS = ("title", "date", "outlet", "url", "language")
+MIN_LETTERS = 40  # less main text than a sentence: the page holds no article
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n)+", re.S)
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -161,7 +162,7 @@ def _html(raw: bytes) -> Extracted:
     data: dict[str, Any] = {} if doc is None else doc if isinstance(doc, dict) else doc.as_dict()
     lines = [" ".join(ln.split()) for ln in str(data.get("text") or "").splitlines()]
     text = "\n\n".join(ln for ln in lines if ln)
-    if not text:
+    if sum(c.isalpha() for c in text) < MIN_LETTERS:  # a menu or a cookie notice is not one
         raise IngestError("no article text found in the web page")
     title = _clean(data.get("title"))
     if title and not text.startswith(title):
@@ -217,30 +218,38 @@ def _pdf(raw: bytes) -> Extracted:
 
 
 def _pdf_page(page: Any) -> str:
-    runs: list[str] = []
+    lines: list[tuple[str, float]] = [("", 0.0)]  # (stream-order text, font size)
 
-    def visit(text: str, *_: object) -> None:
-        runs.append(_unrun(text))
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        scaled = float(size or 0) * (abs(float(tm[3])) or 1.0)
+        for n, part in enumerate(_unrun(text).split("\n")):
+            if n:
+                lines.append(("", 0.0))
+            line, big = lines[-1]
+            lines[-1] = (line + part, max(big, scaled) if part.strip() else big)
 
     page.extract_text(visitor_text=visit)
-    lines = "".join(runs).split("\n")
+    raw = [line for line, _ in lines]
     # Reorder before unshaping: a lam-alef ligature is two letters, in reading order.
-    stream = [unshape(line) for line in lines]
-    visual = [unshape(visual_to_logical(line)) for line in lines]
+    stream = [unshape(line) for line in raw]
+    rtl = _mostly_arabic("".join(raw))
+    visual = [unshape(visual_to_logical(line, rtl)) for line in raw]
     best = visual if _common_words(visual) > _common_words(stream) else stream
-    return _unwrap([line.strip() for line in best if line.strip()])
+    sized = [(t.strip(), size) for t, (_, size) in zip(best, lines, strict=True) if t.strip()]
+    return _unwrap(sized)
 
 
-def _unwrap(lines: list[str]) -> str:
-    """A PDF's lines as paragraphs: a line goes on in the next unless it ends a sentence
-    or stops well short of the page's width (a title, a paragraph's last line); else a
-    wrapped sentence would be cited in halves."""
+def _unwrap(lines: list[tuple[str, float]]) -> str:
+    """A PDF's lines as paragraphs: a line goes on in the next unless it ends a sentence,
+    stops well short of the page's width (a paragraph's last line) or the font size
+    changes (a title); else a wrapped sentence would be cited in halves."""
     out: list[str] = []
     para: list[str] = []
-    width = max((len(line) for line in lines), default=0)
-    for line in lines:
+    width = max((len(line) for line, _ in lines), default=0)
+    for i, (line, size) in enumerate(lines):
         para.append(line)
-        if _ENDS.search(line) or len(line) < 0.6 * width:
+        resized = i + 1 < len(lines) and abs(lines[i + 1][1] - size) > 0.5
+        if _ENDS.search(line) or len(line) < 0.6 * width or resized:
             out.append(" ".join(para))
             para = []
     if para:
@@ -265,16 +274,22 @@ def unshape(text: str) -> str:
     )
 
 
-def visual_to_logical(line: str) -> str:
-    """A line stored in visual order, in reading order (right to left when it is mostly
-    Arabic; an Arabic word inside an English line is turned too)."""
+def visual_to_logical(line: str, rtl: bool | None = None) -> str:
+    """A line stored in visual order, in reading order. ``rtl``: the paragraph direction
+    (a page's, from its script: an Arabic document lays out every line right to left,
+    an English line with an Arabic word in it too); None: the line's own majority."""
     from bidi.algorithm import get_display  # the pure-Python one mirrors brackets
 
     if not _ARABIC.search(line):
         return line
-    letters = [c for c in line if c.isalpha()]
-    rtl = sum(1 for c in letters if _ARABIC.match(c)) * 2 >= len(letters)
+    if rtl is None:
+        rtl = _mostly_arabic(line)
     return str(get_display(line, base_dir="R" if rtl else "L"))
+
+
+def _mostly_arabic(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return sum(1 for c in letters if _ARABIC.match(c)) * 2 >= len(letters) > 0
 
 
 def _common_words(lines: list[str]) -> int:

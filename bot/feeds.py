@@ -112,8 +112,8 @@ def add_feed(source: str, settings: Settings) -> FeedReport:
         except OSError as exc:
             raise IngestError(f"{source}: cannot read ({exc.strerror or exc})") from exc
     parsed: Any = feedparser.parse(raw)
-    if not parsed.entries and (parsed.bozo or not parsed.feed):
-        why = _first_line(parsed.get("bozo_exception")) or "no items"
+    if not parsed.get("version"):  # feedparser names the format it recognised
+        why = _first_line(parsed.get("bozo_exception")) or "no feed element"
         raise IngestError(f"{source}: not an RSS or Atom feed ({why})")
     outlet = " ".join(str(parsed.feed.get("title") or urlsplit(source).hostname or "").split())
     report = FeedReport(outlet or source)

@@ -119,7 +119,8 @@ def test_bad_files_are_reported_and_the_rest_goes_in(tmp_path: Path) -> None:
     (corpus / "latin1.txt").write_bytes("caf\xe9 ".encode("latin-1") * 10)
     (corpus / "empty.md").write_text("  \n", "utf-8")
     (corpus / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
-    (corpus / "ignored.pdf").write_bytes(b"%PDF")
+    (corpus / "broken.pdf").write_bytes(b"%PDF")
+    (corpus / "ignored.docx").write_bytes(b"PK\x03\x04")
     bot = Newsbot(make_settings(tmp_path))
     report = bot.ingest()
     reasons = dict(report.skipped)
@@ -127,9 +128,10 @@ def test_bad_files_are_reported_and_the_rest_goes_in(tmp_path: Path) -> None:
     assert "not valid UTF-8" in reasons["latin1.txt"]
     assert reasons["empty.md"] == "empty file"
     assert "binary" in reasons["binary.txt"]
-    assert "ignored.pdf" not in reasons, "folders only pick .txt and .md"
-    explicit = bot.ingest([corpus / "ignored.pdf"], prune=False)
-    assert "not a .txt or .md file" in dict(explicit.skipped)[str(corpus / "ignored.pdf")]
+    assert reasons["broken.pdf"].startswith("broken PDF")
+    assert "ignored.docx" not in reasons, "folders only pick the article formats"
+    explicit = bot.ingest([corpus / "ignored.docx"], prune=False)
+    assert "not an article file" in dict(explicit.skipped)[str(corpus / "ignored.docx")]
 
 
 def test_read_article_strips_bom_and_takes_title(tmp_path: Path) -> None:

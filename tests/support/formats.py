@@ -102,10 +102,14 @@ def div_page(seed: str = "001", encoding: str = "utf-8") -> Page:
     return Page(html.encode(encoding, "xmlcharrefreplace"), title, body, BOILERPLATE)
 
 
-def shaped_pdf(path: Path, pages: list[list[str]], logical: bool = False) -> Path:
+def shaped_pdf(
+    path: Path, pages: list[list[str]], logical: bool = False, title: bool = True
+) -> Path:
     """A PDF the way tools that shape Arabic themselves write it: presentation-form glyphs
     in visual order (arabic-reshaper + python-bidi, drawn by reportlab with DejaVu Sans).
-    ``logical``: unshaped letters in reading order instead (another producer's habit)."""
+    Lines are laid out right to left (an Arabic document's paragraph direction), the
+    first line (a title) in a larger size. ``logical``: unshaped letters in reading order
+    instead (another producer's habit)."""
     import arabic_reshaper
     from bidi.algorithm import get_display
     from reportlab.pdfbase import pdfmetrics
@@ -116,12 +120,13 @@ def shaped_pdf(path: Path, pages: list[list[str]], logical: bool = False) -> Pat
     shaper = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False})
     c = canvas.Canvas(str(path), invariant=True)  # invariant: the same bytes every run
     for lines in pages:
-        c.setFont("DejaVu", 11)
         y = 800
-        for line in lines:
-            drawn = line if logical else get_display(shaper.reshape(line))
+        for n, line in enumerate(lines):
+            c.setFont("DejaVu", 16 if n == 0 and title else 11)
+            drawn = line if logical else get_display(shaper.reshape(line), base_dir="R")
             c.drawRightString(560, y, drawn)
-            y -= 18
+            y -= 24 if n == 0 and title else 18
+        title = False
         c.showPage()
     c.save()
     return path

@@ -361,6 +361,7 @@ def test_uploads_are_checked_and_named_safely(
     (up / "ok.md").write_text("# عنوان\n\nنص.", "utf-8")
     (up / "empty.txt").write_text("  ", "utf-8")
     (up / "doc.pdf").write_bytes(b"%PDF-1.4")
+    (up / "doc.docx").write_bytes(b"PK")
     (up / "bin.txt").write_bytes(b"\x00\x01")
     outside = tmp_path / "secret.txt"  # a server file a client names as its "upload"
     outside.write_text("كلمة السر", "utf-8")
@@ -370,7 +371,8 @@ def test_uploads_are_checked_and_named_safely(
     assert saved == [tmp_path / "corpus" / "ok.md"]
     assert dict(problems) == {
         "bin.txt": "binary file (contains NUL bytes)",
-        "doc.pdf": "not a .txt or .md file",
+        "doc.pdf": "broken PDF (Stream has ended unexpectedly)",
+        "doc.docx": "not an article file (.htm, .html, .md, .pdf, .txt)",
         "empty.txt": "empty file",
         "link.txt": "not a file uploaded through this page",
         "secret.txt": "not a file uploaded through this page",
