@@ -34,6 +34,10 @@ BOILERPLATE = [
 ]
 
 
+def _present(html: str) -> list[str]:
+    return [b for b in BOILERPLATE if escape(b) in html]
+
+
 @dataclass(frozen=True)
 class Page:
     html: bytes
@@ -53,7 +57,11 @@ def seed_paragraphs(name: str) -> tuple[str, list[str]]:
 def article_page(seed: str = "003", outlet: str = "ميدل إيست أونلاين") -> Page:
     """<article> layout: nav, share and font-size widgets, the body split by an ad and a
     "read also" box, related links, comments, footer; date in meta and Arabic-Indic."""
-    title, body = seed_paragraphs(seed)
+    return article_html(*seed_paragraphs(seed), outlet=outlet)
+
+
+def article_html(title: str, body: list[str], outlet: str = "ميدل إيست أونلاين") -> Page:
+    """``article_page`` for any title and body paragraphs."""
     parts = []
     for i, p in enumerate(body):
         parts.append(f"<p>{escape(p)}</p>")
@@ -82,13 +90,17 @@ def article_page(seed: str = "003", outlet: str = "ميدل إيست أونلا�
 <aside class="most-read"><h3>الأكثر قراءة</h3></aside>
 <footer><p>اشترك في النشرة البريدية</p><p>جميع الحقوق محفوظة © ٢٠١٧</p></footer>
 </body></html>"""
-    return Page(html.encode("utf-8"), title, body, BOILERPLATE)
+    return Page(html.encode("utf-8"), title, body, _present(html))
 
 
 def div_page(seed: str = "001", encoding: str = "utf-8") -> Page:
     """No <article>: a story <div> between sidebars, an older outlet's layout, optionally
     in windows-1256 (still common on Arabic sites); the date only as Arabic-Indic text."""
-    title, body = seed_paragraphs(seed)
+    return div_html(*seed_paragraphs(seed), encoding=encoding)
+
+
+def div_html(title: str, body: list[str], encoding: str = "utf-8") -> Page:
+    """``div_page`` for any title and body paragraphs."""
     paras = "".join(f"<p>{escape(p)}</p>" for p in body)
     html = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset={encoding}">
 <title>{escape(title)}</title></head><body>
@@ -99,7 +111,25 @@ def div_page(seed: str = "001", encoding: str = "utf-8") -> Page:
 <div class="story-body">{paras}</div>
 <div class="share">شارك عبر فيسبوك تويتر واتساب</div></td></tr></table>
 <div id="footer">جميع الحقوق محفوظة</div></body></html>"""
-    return Page(html.encode(encoding, "xmlcharrefreplace"), title, body, BOILERPLATE)
+    return Page(html.encode(encoding, "xmlcharrefreplace"), title, body, _present(html))
+
+
+def teaser_html(title: str, body: list[str], teasers: list[str]) -> Page:
+    """A portal layout (bench only, not tuned on): breadcrumb, tags, author box, and
+    teasers of other stories that are whole real sentences, the hard boilerplate."""
+    paras = "".join(f"<p>{escape(p)}</p>" for p in body)
+    side = "".join(f'<li><a href="/s/{i}"><h4>{escape(t)}</h4></a></li>'
+                   for i, t in enumerate(teasers))  # fmt: skip
+    extra = ["الصفحة الرئيسية » أخبار محلية", "الكلمات الدالة: الكويت، ثقافة، معرض",
+             "عن الكاتب: محرر الشؤون المحلية في الجريدة منذ عشر سنوات"]  # fmt: skip
+    html = f"""<!doctype html><html lang="ar"><head><meta charset="utf-8">
+<title>{escape(title)}</title></head><body>
+<div class="breadcrumb">{escape(extra[0])}</div>
+<div class="layout"><div class="content"><h1>{escape(title)}</h1>
+<div class="entry">{paras}</div>
+<div class="tags">{escape(extra[1])}</div><div class="author-box">{escape(extra[2])}</div>
+</div><div class="sidebar"><h3>اقرأ أيضا</h3><ul>{side}</ul></div></div></body></html>"""
+    return Page(html.encode("utf-8"), title, body, [*extra, *teasers])
 
 
 def shaped_pdf(
