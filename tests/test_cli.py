@@ -105,6 +105,9 @@ def test_ask_json_with_a_configured_server(seed_index: Path, fake_model: FakeOpe
         "quote",
         "quote_en",
         "quote_en_flags",
+        "outlet",
+        "date",
+        "url",
     }
     text = (seed_index / "corpus" / cited["source"]).read_text("utf-8")
     assert text[cited["start"] : cited["end"]] == cited["quote"]  # one exact sentence

@@ -30,7 +30,10 @@ def test_hits_carry_exact_offsets(seeded_bot: Newsbot, seed_index) -> None:
     for h in seeded_bot.search("الحشد الشعبي", 5).hits:
         text = (seed_index / "corpus" / h.source).read_text("utf-8")
         assert text[h.start : h.end] == h.text
-        assert set(h.as_json()) == {"source", "chunk_id", "start", "end", "score", "text"}
+        assert set(h.as_json()) == {
+            *("source", "chunk_id", "start", "end", "score", "text"),
+            *("outlet", "date", "url"),  # "" for a plain seed file; "page" only for PDFs
+        }
 
 
 def test_scores_descend_and_k_is_respected(seeded_bot: Newsbot) -> None:

@@ -188,7 +188,8 @@ def add_library_tab(bot: Newsbot, ingesting: dict[str, Any]) -> LibraryTab:
                 remove_btn = gr.Button("Remove", variant="stop", elem_id="nb-remove")
         report = gr.HTML(elem_id="nb-ingest-report")
     for c in controls.inputs:
-        c.change(h.table, controls.inputs, [table, count], concurrency_limit=None)
+        c.change(h.table, controls.inputs, [table, count], concurrency_limit=None,
+                 api_visibility="private")  # fmt: skip
     private = {"api_visibility": "private", **ingesting}
     events = [
         add_btn.click(h.upload, upload, [report, upload], **private),

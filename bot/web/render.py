@@ -173,7 +173,11 @@ def answer_message(answer: Answer) -> str:
         )
     refs = "".join(
         f'<li class="nb-ref" dir="ltr">{cite_link(c)} <span class="nb-file">{esc(c.source)}</span>'
-        + (f' <bdi class="nb-prov" dir="auto">{esc(c.provenance)}</bdi>' if c.provenance else "")
+        + (
+            f' <span class="nb-prov">{_parts(c.outlet, c.date, c.page)}</span>'
+            if c.provenance
+            else ""
+        )
         + (f' <bdi class="nb-title" dir="auto">{esc(c.title)}</bdi>' if c.title else "")
         + "</li>"
         for c in sorted(answer.citations, key=lambda c: c.n)
@@ -272,14 +276,21 @@ def gloss_html(english: str, flags: Sequence[str] = ()) -> str:
 
 def provenance_html(meta: Meta, offset: int) -> str:
     """ "Al Jazeera, 2017-07-12, p. 2, link": who published the cited words, and when."""
-    page = meta.page_at(offset)
-    parts = [esc(p) for p in (meta.outlet, meta.date, f"p. {page}" if page else "") if p]
+    parts = _parts(meta.outlet, meta.date, meta.page_at(offset))
     if meta.url.lower().startswith(("http://", "https://")):  # never javascript: and co.
-        parts.append(
+        link = (
             f'<a class="nb-url" href="{esc(meta.url)}" target="_blank" '
             'rel="noopener noreferrer nofollow">link ↗</a>'
         )
-    return f'<div class="nb-prov" dir="auto">{", ".join(parts)}</div>' if parts else ""
+        parts = f"{parts}, {link}" if parts else link
+    return f'<div class="nb-prov" dir="ltr">{parts}</div>' if parts else ""
+
+
+def _parts(outlet: str, date: str, page: int) -> str:
+    """Outlet, date, page, each isolated (<bdi>): an Arabic outlet name must not turn
+    the date beside it into 08-03-2017."""
+    items = [outlet, date, f"p. {page}" if page else ""]
+    return ", ".join(f'<bdi dir="auto">{esc(x)}</bdi>' for x in items if x)
 
 
 def source_card(

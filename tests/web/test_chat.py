@@ -32,6 +32,7 @@ from bot.web import render
 from bot.web.chat import ChatHandlers, uploaded_by_gradio
 from tests.support.chat_server import RunningChat, free_port
 from tests.support.openai_server import FakeOpenAI
+from tests.web.conftest import FINAL, ask, wait_final
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -143,59 +144,6 @@ def bot(settings: Settings) -> Iterator[Newsbot]:
     b.ingest([settings.corpus_dir])
     yield b
     b.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any, chat: RunningChat) -> Iterator[Any]:
-    """A fresh session on the chat; fails if the page reached beyond 127.0.0.1 or ran
-    a dialog (alert) from content."""
-    context = browser.new_context(
-        viewport={"width": 1360, "height": 900},
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    pg = context.new_page()
-    hosts: set[str] = set()
-    dialogs: list[str] = []
-    pg.on("request", lambda r: hosts.add(r.url.split("/")[2]) if "://" in r.url else None)
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.goto(chat.url, wait_until="load")
-    pg.wait_for_selector("#nb-question textarea")
-    pg.wait_for_selector("#nb-status .nb-status")
-    yield pg
-    context.close()
-    assert hosts <= {chat.url.split("/")[2]}, f"requests left the machine: {hosts}"
-    assert not dialogs, f"content opened dialogs: {dialogs}"
-
-
-FINAL = "#nb-chat .nb-answer, #nb-chat .nb-declined, #nb-chat .nb-error"
-
-
-def ask(pg: Any, question: str) -> Any:
-    """Type and send a question; return the finished assistant message."""
-    before = pg.locator(FINAL).count()
-    pg.fill("#nb-question textarea", question)
-    pg.click("#nb-ask")
-    return wait_final(pg, before)
-
-
-def wait_final(pg: Any, before: int) -> Any:
-    pg.wait_for_function(f"document.querySelectorAll({FINAL!r}).length > {before}", timeout=30_000)
-    return pg.locator(FINAL).last
 
 
 def shot(pg: Any, name: str) -> None:
@@ -430,7 +378,7 @@ def test_gradio_client_asks_a_running_app(chat: RunningChat) -> None:
 
     client = Client(chat.url, verbose=False)
     api = client.view_api(print_info=False, return_format="dict")
-    assert set(api["named_endpoints"]) == {"/ask", "/search", "/stats", "/rescan"}
+    assert set(api["named_endpoints"]) == {"/ask", "/search", "/library", "/stats", "/rescan"}
     assert not api["unnamed_endpoints"]  # the page's own events are private
     answer = client.predict(EN_QUESTION, "en", None, api_name="/ask")
     assert "133" in answer["answer"] and not answer["declined"]
@@ -597,7 +545,7 @@ def test_model_server_down_slow_then_back(page: Any, fake: FakeOpenAI, bot: News
 def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_path: Path) -> None:
     upload = tmp_path / "evil_dates.txt"
     upload.write_text(EVIL, "utf-8")
-    page.get_by_text("Add articles").click()
+    page.get_by_role("tab", name="Library").click()
     page.set_input_files("#nb-upload input[type=file]", str(upload))
     page.get_by_text("evil_dates.txt").first.wait_for()
     page.click("#nb-add")
@@ -607,6 +555,8 @@ def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_p
     )
     assert (settings.corpus_dir / "evil_dates.txt").exists()
     page.wait_for_function("document.querySelector('#nb-status').innerText.includes('6 articles')")
+    page.locator("#nb-lib-table").get_by_text("evil_dates.txt").wait_for()  # the list follows
+    page.get_by_role("tab", name="Chat").click()
 
     msg = ask(page, EVIL_QUESTION)  # searchable without a restart
     text = msg.inner_text()
@@ -629,6 +579,7 @@ def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_p
 
     # re-scan: a file dropped into the corpus folder becomes searchable too
     (settings.corpus_dir / "note.md").write_text("# ملاحظة\n\nنص قصير عن الموصل.\n", "utf-8")
+    page.get_by_role("tab", name="Library").click()
     page.click("#nb-rescan")
     page.wait_for_function(
         "document.querySelector('#nb-ingest-report').innerText.includes('1 added')"
