@@ -113,3 +113,25 @@ def test_dates_from_text_and_article_date() -> None:
     assert when("وصل الوزير إلى بغداد أمس", None).label == "yesterday"
     assert when("الخاضعة لسيطرة التنظيم منذ 2014", None).key == (2014, 0, 0)
     assert when("قال الوزير إن القوات تقدمت", d) is None
+
+
+def test_publication_date_anchors_relative_dates(tmp_path: Path, fake_model: FakeOpenAI) -> None:
+    """An article whose text states no date: its "Saturday" resolves against the date
+    its page, feed or front matter gave (not guessed, not left as a weekday)."""
+    fake_model.responder = responder
+    undated = [("a.txt", ARTICLES[0][1].replace("2017/03/08\n", "")), ARTICLES[1]]
+    bot = bot_for(tmp_path, fake_model)
+    without = [w.label for w, _ in bot.brief(undated).timeline]
+    assert "Saturday" in without and "4 March 2017 (from the article date)" not in without
+    from bot.brief import brief
+
+    b = brief(
+        undated,
+        settings=bot.settings,
+        embedder=bot.embedder,
+        gateway=bot.gateway,
+        published={"a.txt": "2017-03-15"},  # a Wednesday: Saturday before it is 11 March
+    )
+    labels = [w.label for w, _ in b.timeline]
+    assert "11 March 2017 (from the article date)" in labels
+    assert ("a.txt", "تقرير من الموصل", "2017-03-15") in b.sources

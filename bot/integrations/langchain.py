@@ -24,6 +24,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict
 
 from bot.errors import InputError
+from bot.filters import Filter
 from bot.retrieve import Hit
 from bot.service import Newsbot
 
@@ -39,6 +40,10 @@ def hit_document(hit: Hit) -> Document:
             "end": hit.end,
             "score": hit.score,
             "title": hit.title,
+            "outlet": hit.outlet,
+            "date": hit.date,
+            "url": hit.url,
+            **({"page": hit.page} if hit.page else {}),
         },
     )
 
@@ -51,11 +56,12 @@ class NewsbotRetriever(BaseRetriever):
     bot: Newsbot
     k: int | None = None  # None: the settings' top_k
     covered_only: bool = True  # nothing clears the relevance floors -> no documents
+    where: Filter | None = None  # only some outlets, files, dates (bot.filters.Filter)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        result = self.bot.search(query, self.k)
+        result = self.bot.search(query, self.k, self.where)
         if self.covered_only and not result.covered:
             return []
         return [hit_document(h) for h in result.hits]
@@ -68,12 +74,19 @@ def _ask(bot: Newsbot, value: str | dict[str, Any]) -> dict[str, object]:
     if not question:
         raise InputError("answer_runnable needs a question (a string or {'question': ...})")
     history = value.get("history") or []
-    answer = bot.answer(question, history=history, language=value.get("language"))
+    where = value.get("where")
+    answer = bot.answer(
+        question,
+        history=history,
+        language=value.get("language"),
+        where=where if isinstance(where, Filter) else None,
+    )
     return answer.as_json()
 
 
 def answer_runnable(bot: Newsbot) -> Runnable[Any, dict[str, object]]:
-    """A runnable: question (str, or {"question", "language", "history"}) -> answer JSON.
+    """A runnable: question (str, or {"question", "language", "history", "where"}) -> answer
+    JSON (``where``: a ``bot.filters.Filter``).
 
     The output is ``Answer.as_json()``: answer, citations (source, start, end, quote),
     declined, unsupported, model, timings.

@@ -4,6 +4,7 @@ searches. Thin over ``Newsbot.library/add_files/add_feed/remove/ingest``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,9 @@ class LibraryHandlers:
         )
 
     def add_feed(self, source: str, progress: gr.Progress = PROGRESS) -> str:
-        if not (source or "").strip():
-            return _notice("Give a feed's URL (http or https) first.")
+        # URLs only: a path typed here would make the server read its own files.
+        if not re.match(r"https?://\S+$", (source or "").strip(), re.I):
+            return _notice("Give a feed's http(s) URL (a feed file: `newsbot feed FILE`).")
         try:
             feed, report = self.bot.add_feed(source.strip(), progress=_progress(progress))
         except NewsbotError as exc:

@@ -10,6 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from bot.errors import InputError
+from bot.filters import Filter
 from bot.integrations.langchain import NewsbotRetriever, answer_runnable
 from bot.service import Newsbot
 from tests.support.openai_server import FakeOpenAI
@@ -26,10 +27,19 @@ def test_retriever_returns_cross_lingual_hits_as_documents(
     for d in docs:
         assert isinstance(d, Document)
         m = d.metadata
-        assert set(m) == {"source", "chunk_id", "start", "end", "score", "title"}
+        assert set(m) == {
+            *("source", "chunk_id", "start", "end", "score", "title"),
+            *("outlet", "date", "url"),
+        }
         text = (seed_index / "corpus" / m["source"]).read_text("utf-8")
         assert text[m["start"] : m["end"]] == d.page_content  # exact citation target
     assert any("133" in d.page_content for d in docs)  # the Arabic passage holding the answer
+
+
+def test_retriever_with_a_filter(seeded_bot: Newsbot) -> None:
+    only = Filter.parse(files=["000_16ebf7a5f9e97184.txt"])
+    docs = NewsbotRetriever(bot=seeded_bot, k=3, where=only, covered_only=False).invoke(KIRKUK_EN)
+    assert docs and {d.metadata["source"] for d in docs} == {"000_16ebf7a5f9e97184.txt"}
 
 
 def test_retriever_gives_nothing_when_nothing_is_relevant(seeded_bot: Newsbot) -> None:

@@ -56,6 +56,7 @@ def settings(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Sett
         chat_model="fake-model",
         index_dir=root / "index",
         corpus_dir=corpus,
+        fetch_private=True,  # the test feed is served on 127.0.0.1
         request_timeout=5.0,
         max_retries=1,
         answer_glosses=False,
@@ -145,7 +146,7 @@ def test_remove_updates_every_list(page: Any, bot: Newsbot, settings: Settings) 
     assert PAGE in options and "extra.md" not in options
 
 
-def test_api_filters(chat: RunningChat) -> None:
+def test_api_filters(chat: RunningChat, bot: Newsbot) -> None:
     from gradio_client import Client
 
     client = Client(chat.url, verbose=False)
@@ -159,6 +160,9 @@ def test_api_filters(chat: RunningChat) -> None:
     )
     assert answer["citations"] and {c["source"] for c in answer["citations"]} == {PAGE}
     assert answer["citations"][0]["url"].startswith("https://news.example.org/")
+    for c in answer["citations"]:  # into the extracted text the reader is shown
+        shown = bot.source(c["source"])
+        assert shown is not None and shown.text[c["start"] : c["end"]] == c["quote"]
     lib = client.predict(api_name="/library")
     assert {e["source"]: e["format"] for e in lib}[PDF] == "pdf"
     with pytest.raises(Exception, match="YYYY-MM-DD"):
@@ -169,3 +173,41 @@ def test_unfiltered_chat_still_uses_everything(bot: Newsbot) -> None:
     sources = {h.source for h in bot.search("القوات العراقية الموصل", 20).hits}
     assert PAGE in sources and len(sources) >= 3
     assert Path(bot.settings.index_dir, "texts").is_dir()  # extracted texts beside the index
+
+
+def test_upload_pdf_and_add_feed_in_the_library(
+    page: Any, settings: Settings, tmp_path: Path
+) -> None:
+    from tests.test_feeds import Site
+
+    site = Site()
+    items = F.items(site.url, 1)
+    site.add("/feed.xml", F.rss(items), "application/rss+xml")
+    site.add("/article/000", F.article_page("000", outlet="Example").html)
+    pdf = F.shaped_pdf(tmp_path / "uploaded.pdf", [["تقرير عن الموصل", *F.wrap(items[0].summary)]])
+    page.get_by_role("tab", name="Library").click()
+    page.set_input_files("#nb-upload input[type=file]", str(pdf))
+    page.get_by_text("uploaded.pdf").first.wait_for()
+    page.click("#nb-add")
+    page.wait_for_function(
+        "document.querySelector('#nb-ingest-report').innerText.includes('1 added')"
+    )
+    page.locator("#nb-lib-table .virtual-row", has_text="uploaded.pdf").wait_for()
+    assert "pdf" in _row(page, "uploaded.pdf")
+    page.fill("#nb-feed input, #nb-feed textarea", "/etc/passwd")
+    page.click("#nb-feed-go")
+    page.wait_for_function(
+        "document.querySelector('#nb-ingest-report').innerText.includes('http(s) URL')"
+    )
+    page.fill("#nb-feed input, #nb-feed textarea", f"{site.url}/feed.xml")
+    page.click("#nb-feed-go")
+    page.wait_for_function(
+        "document.querySelector('#nb-ingest-report').innerText.includes('1 new item')"
+    )
+    page.locator("#nb-lib-table .virtual-row", has_text="أخبار العراق").wait_for()
+    assert "2017-03-01" in _row(page, "أخبار العراق")
+    site.server.shutdown()
+    # Keep the module's article count for the other tests.
+    for f in (settings.corpus_dir / "uploaded.pdf", *settings.corpus_dir.glob("feeds/*/*.md")):
+        f.unlink()
+    assert len(bot.ingest().removed) == 2
