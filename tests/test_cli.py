@@ -70,7 +70,10 @@ def test_search_json_and_batch(seed_index: Path, tmp_path: Path) -> None:
     ]
     for ln in lines:
         assert len(ln["results"]) == 2
-        assert set(ln["results"][0]) == {"source", "chunk_id", "start", "end", "score", "text"}
+        assert set(ln["results"][0]) == {
+            *("source", "chunk_id", "start", "end", "score", "text"),
+            *("outlet", "date", "url"),
+        }
 
 
 def test_ask_json_with_a_configured_server(seed_index: Path, fake_model: FakeOpenAI) -> None:

@@ -128,7 +128,7 @@ class LibraryHandlers:
             return _failed(exc), gr.skip()
         return _ingest_html(report, problems), None
 
-    def rescan(self, progress: gr.Progress = PROGRESS) -> str:
+    def rescan_folder(self, progress: gr.Progress = PROGRESS) -> str:
         try:
             report = self.bot.ingest([self.bot.settings.corpus_dir], progress=_progress(progress))
         except (NewsbotError, OSError) as exc:
@@ -195,7 +195,7 @@ def add_library_tab(bot: Newsbot, ingesting: dict[str, Any]) -> LibraryTab:
     private = {"api_visibility": "private", **ingesting}
     events = [
         add_btn.click(h.upload, upload, [report, upload], **private),
-        rescan_btn.click(h.rescan, None, report, **private),
+        rescan_btn.click(h.rescan_folder, None, report, **private),
         feed_btn.click(h.add_feed, feed, report, **private),
         remove_btn.click(h.remove, remove_pick, report, **private),
     ]
