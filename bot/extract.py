@@ -155,7 +155,13 @@ def _html(raw: bytes) -> Extracted:
 
     try:
         doc = trafilatura.bare_extraction(
-            raw, with_metadata=True, include_comments=False, include_tables=True
+            raw,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            # The page's own date fields only: the extensive search takes a footer's
+            # "© 2016" or "12 July 2016" in the text for 2016-01-01 (measured).
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # trafilatura raises whatever lxml raises on broken input
         raise IngestError(f"cannot read the web page ({_first_line(exc)})") from exc
@@ -169,13 +175,24 @@ def _html(raw: bytes) -> Extracted:
         text = f"{title}\n\n{text}"  # the first line is the title, as in every article
     meta = Meta(
         title=title,
-        date=iso_date(data.get("date")),
+        date=iso_date(data.get("date")) or _stated_date(raw),
         outlet=_clean(data.get("sitename") or data.get("hostname")),
         url=_web_url(data.get("url")),
         language=detect_language(text[:2000]),
         format="html",
     )
     return Extracted(text, meta)
+
+
+def _stated_date(raw: bytes) -> str:
+    """A whole date (year, month, day; either digit set) written near the top of the
+    page, where outlets print the publication date; never a year alone."""
+    from trafilatura.utils import decode_file
+
+    page = str(decode_file(raw))
+    body = page[page.lower().find("<body") :] if "<body" in page.lower() else page
+    visible = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", body[:20_000], flags=re.S | re.I)
+    return iso_date(" ".join(visible.split())[:1500])
 
 
 # -- PDF --------------------------------------------------------------------------------

@@ -55,6 +55,19 @@ def test_web_page_arabic_indic_date_only() -> None:
     assert extract(Path("s.html"), F.div_page("001").html).meta.date == "2017-07-10"
 
 
+@pytest.mark.parametrize(
+    "extra",
+    ["<footer>جميع الحقوق محفوظة © 2016</footer>", "<p>وقع الهجوم في 12 يوليو 2016</p>"],
+    ids=["copyright-year", "date-in-text"],
+)
+def test_web_page_date_is_never_guessed(extra: str) -> None:
+    """A year in a footer or a date in a sentence is not the publication date."""
+    title, body = F.seed_paragraphs("003")
+    paras = "".join(f"<p>{p}</p>" for p in body[:2])
+    html = f"<html><body><article><h1>{title}</h1>{paras}{extra}</article></body></html>"
+    assert extract(Path("p.html"), html.encode()).meta.date == ""
+
+
 def test_web_page_without_text_is_refused() -> None:
     with pytest.raises(IngestError, match="no article text"):
         extract(Path("empty.html"), b"<html><body><nav><a href='/'>home</a></nav></body></html>")
