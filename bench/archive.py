@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,14 @@ sys.path.insert(0, str(ROOT))
 from bot.arabic import search_terms  # noqa: E402
 from bot.chunk import chunk_text  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.embed import get_embedder, sparse_name, sparse_of, sparse_to_str  # noqa: E402
-from bot.ingest import Manifest, _chunk_id  # noqa: E402
+from bot.embed import (  # noqa: E402
+    get_embedder,
+    sparse_from_str,
+    sparse_name,
+    sparse_of,
+    sparse_to_str,
+)
+from bot.ingest import Manifest, _chunk_id, ingest  # noqa: E402
 from bot.keyword import keyword_index  # noqa: E402
 from bot.retrieve import Retriever  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -158,6 +165,57 @@ def change(s: Settings, corpus: Path, dense: list[np.ndarray]) -> None:
     manifest.save()
 
 
+class SampleEmbedder:
+    """The real embedder's name and latent-term head, the sample chunks' vectors: the
+    ingest's own cost (reading, chunking, store and keyword writes, the manifest,
+    reconciling) without ~80 ms of e5 per chunk."""
+
+    def __init__(self, s: Settings, dense: list[np.ndarray], sparse: list[str]) -> None:
+        real = get_embedder(s)
+        self.name, self.sparse_name = real.name, sparse_name(real)
+        self.dense, self.sparse = dense, [sparse_from_str(x) for x in sparse]
+
+    def _pick(self, texts: Sequence[str]) -> list[int]:
+        return [zlib.crc32(t.encode()) % len(self.dense) for t in texts]
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.dense[i] for i in self._pick(texts)])
+
+    embed_queries = embed_passages
+
+    def embed_sparse(self, texts: Sequence[str]) -> list[Any] | None:
+        return [self.sparse[i] for i in self._pick(texts)] if self.sparse else None
+
+
+def ingest_runs(s: Settings, dense: list, sparse: list[str], n_new: int) -> dict[str, float]:
+    """The real ``ingest()`` of ``n_new`` new articles into the archive, then their
+    removal, with the manifest saved after every wave (0 s) and at most every 2 s."""
+    out: dict[str, float] = {}
+    emb = SampleEmbedder(s, dense, sparse)
+    store = Store(s, emb.name)
+    for save_s in (0.0, 2.0):
+        folder = s.corpus_dir / f"new-{int(save_s)}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in articles(n_new, seed=7 + int(save_s)):
+            (folder / name).write_text(text, "utf-8")
+        run = s.model_copy(update={"manifest_save_s": save_s})
+        t = time.perf_counter()
+        report = ingest([folder], run, emb, store, prune=False)
+        out[f"ingest_{save_s:g}_s"] = time.perf_counter() - t
+        out[f"ingest_{save_s:g}_chunks"] = report.chunks_added
+        for f in folder.iterdir():
+            f.unlink()
+        t = time.perf_counter()
+        ingest([folder], run, emb, store)  # the files are gone: pruned
+        out[f"remove_{save_s:g}_s"] = time.perf_counter() - t
+        folder.rmdir()
+    t = time.perf_counter()
+    Manifest(s.index_dir / "manifest.json").save()
+    out["manifest_save_s"] = time.perf_counter() - t
+    out["manifest_mb"] = (s.index_dir / "manifest.json").stat().st_size / 1e6
+    return out
+
+
 def worker(settings_json: str, queries: int, old_bm25: bool) -> None:
     s = Settings(**json.loads(settings_json))
     emb = get_embedder(s)
@@ -207,6 +265,7 @@ def main() -> None:
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help="folder for the archives (default: a temp one)")
     ap.add_argument("--reuse", action="store_true", help="keep archives --work already has")
+    ap.add_argument("--ingest", type=int, default=100, help="new articles the real ingest adds")
     args = ap.parse_args()
     if args.worker:
         worker(args.worker, args.queries, args.old_bm25 == [1])
@@ -237,7 +296,10 @@ def main() -> None:
                 filled["fill_s"] = time.perf_counter() - t
                 done.write_text(json.dumps(filled))
             print(f"{n}: {filled}", flush=True)
-            rows.append((n, filled, search_process(s, args, n in args.old_bm25, dense)))
+            searched = search_process(s, args, n in args.old_bm25, dense)
+            if args.ingest:
+                searched |= ingest_runs(s, dense, sparse, args.ingest)
+            rows.append((n, filled, searched))
             print(f"{n}: {rows[-1][2]}", flush=True)
     finally:
         if server:
@@ -281,6 +343,17 @@ def print_table(rows: list, store: str, sparse: str | None) -> None:
             f"{r['old_rss_growth']:.0f}" if "old_rss_growth" in r else "-",
         )
     Console(width=200).print(t)
+    if any("ingest_2_s" in r for _, _, r in rows):
+        t = Table(title="The real ingest() adding articles to the archive (sample vectors)")
+        for c in ("articles", "manifest MB", "one manifest save s", "save per wave: chunks/s",
+                  "save every 2 s: chunks/s", "remove them s (2 s)"):  # fmt: skip
+            t.add_column(c, justify="right")
+        for n, _, r in rows:
+            t.add_row(str(n), f"{r['manifest_mb']:.1f}", f"{r['manifest_save_s']:.2f}",
+                      f"{r['ingest_0_chunks'] / r['ingest_0_s']:.0f}",
+                      f"{r['ingest_2_chunks'] / r['ingest_2_s']:.0f}",
+                      f"{r['remove_2_s']:.1f}")  # fmt: skip
+        Console(width=200).print(t)
     if len(rows) > 1:
         growth = rows[-1][2]["rss"] - rows[0][2]["rss"]
         print(f"searcher RSS growth {rows[0][0]} -> {rows[-1][0]} articles: {growth:.0f} MB")

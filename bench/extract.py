@@ -12,8 +12,9 @@ teasers are sentences of other EASC articles.
 Per extractor, in one run: the share of the body's sentences kept (whitespace-normalised,
 exact), the share of the page's boilerplate lines dropped (a one-to-three-word line such
 as "الرئيسية" counts as kept only as a line of its own: articles use those words too),
-and the pages where every sentence was kept and no boilerplate line. No public Arabic web page set ships offline with a licence
-that allows it; this one is synthetic in its layout, real in its text.
+and the pages where every sentence was kept and no boilerplate line. No public Arabic web
+page set ships offline with a licence that allows it; this one is synthetic in its layout,
+real in its text.
 
     python bench/extract.py [--limit N]
 """

@@ -225,6 +225,10 @@ class Settings(BaseSettings):
     ui_queue_size: int = Field(100, ge=1, le=10_000)
     # -- end scale-out -----------------------------------------------------------------------
 
+    # How often a long ingest records finished files in the manifest (at least; a save
+    # also waits ten times its own cost). A killed ingest redoes what was not recorded.
+    manifest_save_s: float = Field(2.0, ge=0, le=600)
+
     # Feeds (bot/feeds.py): fetching feeds and the pages their items link to.
     fetch_timeout_s: float = Field(10.0, gt=0, le=300)
     fetch_max_mb: float = Field(5.0, gt=0, le=200)  # a larger page is cut off and refused

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ class IngestReport:
 class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._saved = self._cost = 0.0
         self.data: dict[str, Any] = {"version": MANIFEST_VERSION, "files": {}}
         if path.exists():
             try:
@@ -83,10 +85,20 @@ class Manifest:
 
     def save(self) -> None:
         # With a Chroma server nothing else creates index_dir: the manifest lives there.
+        t = time.perf_counter()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), "utf-8")
         os.replace(tmp, self.path)  # atomic: a kill never leaves half a manifest
+        self._saved = time.perf_counter()
+        self._cost = self._saved - t
+
+    def save_soon(self, every_s: float) -> None:
+        """Save if ``every_s`` passed since the last save (and ten times what a save
+        costs: a 100,000-article manifest is tens of MB). What is not saved yet stays
+        pending on disk, so a killed ingest redoes those files, never skips them."""
+        if time.perf_counter() - self._saved >= max(every_s, 10 * self._cost):
+            self.save()
 
 
 def _fingerprint(settings: Settings, embedder: Embedder) -> dict[str, Any]:
@@ -221,6 +233,7 @@ def _prune(
     manifest: Manifest, index: _Index, roots: list[Path], seen: set[str], report: IngestReport
 ) -> None:
     """Remove the chunks of files once ingested from under ``roots`` that are gone."""
+    removed = False
     for key in list(manifest.files):
         under = any(Path(key) == r or Path(key).is_relative_to(r) for r in roots)
         if under and key not in seen and not Path(key).exists():
@@ -229,7 +242,9 @@ def _prune(
             report.removed.append(entry.get("source", key))
             report.chunks_removed += int(entry.get("chunks", 0))
             del manifest.files[key]
-            manifest.save()
+            removed = True
+    if removed:  # once: a kill before it leaves entries whose chunks are gone, redone
+        manifest.save()
 
 
 Wave = list[tuple[Article, bool, list[Chunk]]]
@@ -256,6 +271,13 @@ def _embed_all(
         if progress:
             progress(done, total, label)
 
+    # Pending first, all at once: one manifest write, not one per wave.
+    for article, existed, _ in chunked:
+        key = str(article.path)
+        old = manifest.files.get(key, {})
+        manifest.files[key] = {**old, "source": article.source, "pending": True, "new": not existed}
+    if chunked:
+        manifest.save()
     try:
         while start < len(chunked):
             end, n = start, 0
@@ -267,8 +289,12 @@ def _embed_all(
                 (report.updated if existed else report.added).append(article.source)
                 report.chunks_added += len(chunks)
             files_done = start = end
+            manifest.save_soon(settings.manifest_save_s)
+        if chunked:
+            manifest.save()
     except NewsbotError as exc:
         # Finished files are in; the rest are pending in the manifest and redone next time.
+        manifest.save()
         raise type(exc)(
             f"ingest stopped after {files_done} of {len(chunked)} changed files: {exc}. "
             "The index is consistent; run the ingest again to finish."
@@ -283,13 +309,9 @@ def _ingest_wave(
     step: int,
     embedded: Callable[[int, str], None],
 ) -> None:
-    """Replace the chunks of a few articles: pending first, done only once stored.
-    Embeds ``step`` chunks at a time (a long article is one wave), reporting each."""
-    for article, existed, _ in wave:
-        key = str(article.path)
-        old = manifest.files.get(key, {})
-        manifest.files[key] = {**old, "source": article.source, "pending": True, "new": not existed}
-    manifest.save()
+    """Replace the chunks of a few articles, already marked pending on disk; done (in
+    memory, saved by the caller) only once stored. Embeds ``step`` chunks at a time (a
+    long article is one wave), reporting each."""
     paths = [str(a.path) for a, _, _ in wave]
     index.delete_paths(paths)
     texts = [c.text for _, _, chunks in wave for c in chunks]
@@ -326,7 +348,6 @@ def _ingest_wave(
         if article.meta.pages:
             entry["pages"] = list(article.meta.pages)
         manifest.files[str(article.path)] = entry
-    manifest.save()
 
 
 def _chunk_rows(wave: Wave, sparse: list[SparseVector]) -> tuple[list[str], list[dict[str, Any]]]:
