@@ -118,6 +118,10 @@ def ingest_cmd(
     rebuild: Annotated[
         bool, typer.Option(help="Drop the index and embed everything again.")
     ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(help="Check every file's chunks in the store, not only the totals."),
+    ] = False,
     translate: Annotated[
         bool,
         typer.Option(
@@ -144,7 +148,7 @@ def ingest_cmd(
             bar.set_postfix_str(label, refresh=False)
             bar.update(done - bar.n)
 
-        report = bot.ingest(paths or [s.corpus_dir], progress=progress)
+        report = bot.ingest(paths or [s.corpus_dir], progress=progress, verify=verify)
         if bar is not None:
             bar.close()
     except NewsbotError as exc:
@@ -178,72 +182,6 @@ def _long_run(bot: Any, unit: str, work: Callable[[Any], Any], keep_model: bool)
 def _gloss_all(bot: Any) -> None:
     n, flagged = _long_run(bot, "sent", bot.gloss_corpus, keep_model=False)
     out.print(f"{n} sentences glossed in English; {flagged} flagged by the translation checks.")
-
-
-@app.command("search")
-def search_cmd(
-    query: Annotated[list[str] | None, typer.Argument(help="The query.")] = None,
-    k: Annotated[int | None, typer.Option("-k", help="Number of results.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    batch: Annotated[
-        Path | None, typer.Option(help="One query per line; prints JSON lines.")
-    ] = None,
-    index: IndexOpt = None,
-    where: WhereOpt = None,
-    since: SinceOpt = "",
-    until: UntilOpt = "",
-    files: FilesOpt = None,
-) -> None:
-    """Hybrid search over the index."""
-    try:
-        only = _filter(where, since, until, files)
-        bot = _bot(_existing_index(_settings(index)))
-        if batch is not None:
-            try:
-                lines = batch.read_text("utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise NewsbotError(f"cannot read {batch}: {exc}") from exc
-            for q in (ln.strip() for ln in lines):
-                if q:
-                    r = bot.search(q, k, only)
-                    print(
-                        json.dumps(
-                            {"query": q, "results": [h.as_json() for h in r.hits]},
-                            ensure_ascii=False,
-                        ),
-                        flush=True,
-                    )
-            return
-        q = " ".join(query or []).strip()
-        if not q:
-            raise NewsbotError("give a query, or --batch FILE")
-        r = bot.search(q, k, only)
-    except NewsbotError as exc:
-        raise _fail(exc) from exc
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "query": q,
-                    "language": r.language,
-                    "covered": r.covered,
-                    "results": [h.as_json() for h in r.hits],
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
-        return
-    if not r.covered:
-        out.print("[yellow]Nothing in the index clears the relevance floor.[/yellow]")
-    for i, h in enumerate(r.hits, 1):
-        about = ", ".join(x for x in (h.outlet, h.date, f"p. {h.page}" if h.page else "") if x)
-        out.print(
-            f"[bold]{i}. {escape(h.chunk_id)}[/bold]  score {h.score:.4f}  cosine {h.dense:.3f}"
-            + (f"  [dim]{escape(about)}[/dim]" if about else "")
-        )
-        out.print(escape(h.text), soft_wrap=True)
-        out.print()
 
 
 def _print_answer(
@@ -421,7 +359,11 @@ from bot import cli_eval, cli_library, cli_write  # noqa: E402, F401
 
 
 def main() -> None:
-    app()
+    # Run as ``python -m bot.cli`` this file is ``__main__``, a second module: the other
+    # command modules register on ``bot.cli``'s app, so that is the one to run.
+    from bot.cli import app as registered
+
+    registered()
 
 
 if __name__ == "__main__":

@@ -1,15 +1,32 @@
-"""``newsbot library / feed / remove``: the corpus as a list, feeds in, articles out."""
+"""``newsbot search / library / feed / remove``: searching the corpus (with its filters),
+the corpus as a list, feeds in, articles out."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli import IndexOpt, _bar, _bot, _fail, _settings, app, err, out
+from bot.cli import (
+    FilesOpt,
+    IndexOpt,
+    SinceOpt,
+    UntilOpt,
+    WhereOpt,
+    _bar,
+    _bot,
+    _existing_index,
+    _fail,
+    _filter,
+    _settings,
+    app,
+    err,
+    out,
+)
 from bot.errors import NewsbotError
 
 
@@ -79,3 +96,69 @@ def remove_cmd(
     except NewsbotError as exc:
         raise _fail(exc) from exc
     out.print(report.summary())
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[list[str] | None, typer.Argument(help="The query.")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="Number of results.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option(help="One query per line; prints JSON lines.")
+    ] = None,
+    index: IndexOpt = None,
+    where: WhereOpt = None,
+    since: SinceOpt = "",
+    until: UntilOpt = "",
+    files: FilesOpt = None,
+) -> None:
+    """Hybrid search over the index."""
+    try:
+        only = _filter(where, since, until, files)
+        bot = _bot(_existing_index(_settings(index)))
+        if batch is not None:
+            try:
+                lines = batch.read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise NewsbotError(f"cannot read {batch}: {exc}") from exc
+            for q in (ln.strip() for ln in lines):
+                if q:
+                    r = bot.search(q, k, only)
+                    print(
+                        json.dumps(
+                            {"query": q, "results": [h.as_json() for h in r.hits]},
+                            ensure_ascii=False,
+                        ),
+                        flush=True,
+                    )
+            return
+        q = " ".join(query or []).strip()
+        if not q:
+            raise NewsbotError("give a query, or --batch FILE")
+        r = bot.search(q, k, only)
+    except NewsbotError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "query": q,
+                    "language": r.language,
+                    "covered": r.covered,
+                    "results": [h.as_json() for h in r.hits],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+    if not r.covered:
+        out.print("[yellow]Nothing in the index clears the relevance floor.[/yellow]")
+    for i, h in enumerate(r.hits, 1):
+        about = ", ".join(x for x in (h.outlet, h.date, f"p. {h.page}" if h.page else "") if x)
+        out.print(
+            f"[bold]{i}. {escape(h.chunk_id)}[/bold]  score {h.score:.4f}  cosine {h.dense:.3f}"
+            + (f"  [dim]{escape(about)}[/dim]" if about else "")
+        )
+        out.print(escape(h.text), soft_wrap=True)
+        out.print()

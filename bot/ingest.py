@@ -128,16 +128,18 @@ def ingest(
     store: Store,
     progress: Progress | None = None,
     prune: bool = True,
+    verify: bool = False,
 ) -> IngestReport:
     """Bring the store in line with ``paths``.
 
     With ``prune``, files that were ingested from under these paths and are gone now
-    have their chunks removed.
+    have their chunks removed. ``verify``: compare the store and the keyword index with
+    the manifest file by file even when their totals agree.
     """
     report = IngestReport()
     manifest = Manifest(settings.index_dir / "manifest.json")
     index = _Index(store, keyword_index(settings), settings.index_dir / TEXTS)
-    _reconcile(manifest, index, _fingerprint(settings, embedder))
+    _reconcile(manifest, index, _fingerprint(settings, embedder), verify)
     articles = _read_all(paths, report)
     # Work out what changed before touching anything.
     todo: list[tuple[Article, bool]] = []
@@ -188,7 +190,7 @@ class _Index:
         return name
 
 
-def _reconcile(manifest: Manifest, index: _Index, fp: dict[str, Any]) -> None:
+def _reconcile(manifest: Manifest, index: _Index, fp: dict[str, Any], verify: bool) -> None:
     """The manifest describes one store (which may be a server others write to, or a
     different one than last time): bring it in line with what that store really holds.
     A file whose chunks are missing or short is redone; chunks of files the manifest
@@ -200,6 +202,14 @@ def _reconcile(manifest: Manifest, index: _Index, fp: dict[str, Any]) -> None:
             entry["pending"] = True
     manifest.data["fingerprint"] = fp
     manifest.data["store"] = index.store.location
+    entries = manifest.files.values()
+    if not verify and not any(e.get("pending") for e in entries):
+        # Totals first: two counts, where reading every chunk's metadata (to count per
+        # file) took 70 s at 446,000 chunks on a server. Equal totals with nothing
+        # pending is what a finished ingest leaves; `ingest --verify` checks per file.
+        total = sum(int(e.get("chunks", 0)) for e in entries)
+        if index.store.count() == total and index.keywords.count() == total:
+            return
     stored = index.store.path_counts()
     for key, entry in manifest.files.items():
         expected = entry.get("chunks")

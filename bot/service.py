@@ -102,7 +102,10 @@ class Newsbot:
         paths: Sequence[Path] | None = None,
         progress: Progress | None = None,
         prune: bool = True,
+        verify: bool = False,
     ) -> IngestReport:
+        """Index what changed under ``paths``; ``verify``: check the store and keyword
+        index against the manifest file by file (slow at archive scale)."""
         with self._ingest_lock:  # one writer at a time per process
             report = ingest(
                 list(paths or [self.settings.corpus_dir]),
@@ -111,6 +114,7 @@ class Newsbot:
                 self.store,
                 progress=progress,
                 prune=prune,
+                verify=verify,
             )
         self.retriever.invalidate()
         return report

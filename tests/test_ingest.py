@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import store as store_module
 from bot.corpus import read_article
+from bot.ingest import Manifest
 from bot.keyword import keyword_index
 from bot.service import Newsbot
 from tests.conftest import SEEDS, make_settings
@@ -254,3 +255,26 @@ def test_whole_collection_reads_go_page_by_page(tmp_path: Path, monkeypatch) -> 
     assert bot.store.path_counts() == whole
     assert [c.id for c in bot.store.all_chunks()] == ids
     assert bot.ingest().summary().startswith("Nothing changed")
+
+
+def test_totals_check_then_verify_file_by_file(tmp_path: Path) -> None:
+    """An ingest checks the store by its totals (two counts, not every chunk's metadata);
+    chunks lost from the store change the total and are redone; a per-file mismatch with
+    equal totals is what --verify is for."""
+    corpus = small_corpus(tmp_path)
+    bot = Newsbot(make_settings(tmp_path))
+    bot.ingest()
+    a, b = (str((corpus / n).resolve()) for n in SMALL)
+    bot.store.delete_paths([a])  # lost from the store (a server restored from backup)
+    again = bot.ingest()
+    assert again.updated == [SMALL[0]] and again.chunks_added > 0
+    assert_keywords_match_store(bot)
+    manifest = Manifest(bot.settings.index_dir / "manifest.json")
+    manifest.files[a]["chunks"] += 1  # equal totals, wrong per file
+    manifest.files[b]["chunks"] -= 1
+    manifest.save()
+    assert not bot.ingest().changed, "the totals agree: no per-file read"
+    checked = bot.ingest(verify=True)
+    assert sorted(checked.updated) == sorted(SMALL)
+    assert bot.ingest(verify=True).summary().startswith("Nothing changed")
+    assert_keywords_match_store(bot)
