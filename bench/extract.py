@@ -16,7 +16,11 @@ and the pages where every sentence was kept and no boilerplate line. No public A
 page set ships offline with a licence that allows it; this one is synthetic in its layout,
 real in its text.
 
-    python bench/extract.py [--limit N]
+PDFs: the same articles drawn by reportlab, once as shaped presentation-form glyphs in
+visual order (arabic-reshaper + python-bidi, as tools that shape Arabic themselves write
+them) and once as logical text, each extractor's sentences checked word for word.
+
+    python bench/extract.py [--limit N] [--pdf-limit N]
 """
 
 from __future__ import annotations
@@ -144,9 +148,61 @@ def _kept(line: str, text: str, lines: set[str]) -> bool:
     return line in lines or (len(line.split()) >= 4 and line in text)
 
 
+def _pypdf_plain(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+
+
+def _pdfminer(path: Path) -> str:
+    from pdfminer.high_level import extract_text
+
+    return str(extract_text(str(path)))
+
+
+PDF_EXTRACTORS: dict[str, Callable[[Path], str]] = {
+    "newsbot (pypdf + reading order, bot/extract.py)": lambda p: extract(p, p.read_bytes()).text,
+    "pypdf extract_text": _pypdf_plain,
+    "pdfminer.six extract_text": _pdfminer,
+}
+
+
+def pdf_table(arts: list[tuple[str, str, list[str]]], work: Path) -> Table:
+    """Each article as two PDFs: shaped glyphs in visual order (what tools that shape
+    Arabic themselves write) and logical text; sentences recovered word for word, as
+    shown and after NFKC (letter forms forgiven, order not)."""
+    import unicodedata
+
+    docs: list[tuple[str, Path, list[str]]] = []
+    for name, title, body in arts:
+        lines = [title, *(ln for p in body[:3] for ln in F.wrap(p))]
+        pages = [lines[i : i + 40] for i in range(0, len(lines), 40)]
+        for kind, logical in (("shaped, visual order", False), ("logical order", True)):
+            path = F.shaped_pdf(work / f"{name}-{logical}.pdf", pages, logical=logical)
+            docs.append((kind, path, body[:3]))
+    table = Table(title=f"PDF extraction: {len(docs)} PDFs ({len(arts)} articles x 2)")
+    for col in ("extractor", "producer", "sentences exact", "exact after NFKC"):
+        table.add_column(col, justify="left" if col in ("extractor", "producer") else "right")
+    for name, fn in PDF_EXTRACTORS.items():
+        for kind in ("shaped, visual order", "logical order"):
+            k = kn = n = 0
+            for _, path, body in (d for d in docs if d[0] == kind):
+                got = _norm(fn(path))
+                folded = unicodedata.normalize("NFKC", got)
+                for sent in _sentences(body):
+                    n += 1
+                    k += sent in got
+                    kn += unicodedata.normalize("NFKC", sent) in folded
+            first = kind == "shaped, visual order"
+            table.add_row(name if first else "", kind, f"{k / n:.3f}", f"{kn / n:.3f}")
+        table.add_section()
+    return table
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, help="first N articles only")
+    ap.add_argument("--pdf-limit", type=int, default=20, help="articles drawn as PDFs")
     args = ap.parse_args()
     ps = pages(articles(args.limit))
     shapes = sorted({shape for shape, _, _ in ps})
@@ -164,6 +220,10 @@ def main() -> None:
                           f"{d / b:.3f}", f"{clean}/{len(rows)}", f"{ms:.0f}")  # fmt: skip
         table.add_section()
     Console(width=140).print(table)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        Console(width=140).print(pdf_table(articles(args.pdf_limit), Path(work)))
 
 
 if __name__ == "__main__":

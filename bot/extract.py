@@ -39,6 +39,7 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n)+", re.S)
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_PERCENT = re.compile(r"%(\d+(?:[.,]\d+)*)")
 _ENDS = re.compile(r"[.!?؟:»\"”)]$")
 _ARABIC = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
 # Frequent Arabic function words: their count tells a readable line from a reversed one.
@@ -246,7 +247,8 @@ def _pdf_page(page: Any) -> str:
             lines[-1] = (line + part, max(big, scaled) if part.strip() else big)
 
     page.extract_text(visitor_text=visit)
-    raw = [line for line, _ in lines]
+    # NUL: a glyph the font had no character for (the PDF holds no text for it).
+    raw = [line.replace("\x00", "") for line, _ in lines]
     # Reorder before unshaping: a lam-alef ligature is two letters, in reading order.
     stream = [unshape(line) for line in raw]
     rtl = _mostly_arabic("".join(raw))
@@ -301,7 +303,10 @@ def visual_to_logical(line: str, rtl: bool | None = None) -> str:
         return line
     if rtl is None:
         rtl = _mostly_arabic(line)
-    return str(get_display(line, base_dir="R" if rtl else "L"))
+    out = str(get_display(line, base_dir="R" if rtl else "L"))
+    # The bidi algorithm does not undo itself for a percent sign at the end of a run of
+    # text ("ارتفع 0.5%" drawn, read back as "ارتفع %0.5"): Arabic never writes "%0.5".
+    return _PERCENT.sub(r"\1%", out) if rtl else out
 
 
 def _mostly_arabic(text: str) -> bool:

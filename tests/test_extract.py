@@ -94,13 +94,27 @@ def test_pdf_arabic_in_reading_order(tmp_path: Path, seed: str, logical: bool) -
     assert got.meta.page_at(0) == 1
 
 
-def test_pdf_mixed_line_numbers_latin_brackets() -> None:
-    line = "وقال مراسل Al Jazeera إن 1.2 مليون مدني (في الموصل) عام 2017."
+@pytest.mark.parametrize(
+    "line",
+    [
+        "وقال مراسل Al Jazeera إن 1.2 مليون مدني (في الموصل) عام 2017.",
+        "والنقل والاتصالات 0.3% والتعليم 0.2%.",
+        "ارتفع 0.5%",
+        "0.5% ارتفاع",
+        "سجلت 4 مجموعات -0.3% تراجعا «بحسب البيان»",
+    ],
+)
+def test_pdf_mixed_line_numbers_latin_brackets_percent(line: str) -> None:
     import arabic_reshaper
     from bidi.algorithm import get_display
 
-    visual = get_display(arabic_reshaper.reshape(line))
-    assert unshape(visual_to_logical(visual)) == line
+    visual = get_display(arabic_reshaper.reshape(line), base_dir="R")
+    assert unshape(visual_to_logical(visual, rtl=True)) == line
+
+
+def test_unshape_ligatures() -> None:
+    assert unshape("\ufdf2") == "الله" and unshape("\ufefb") == "لا"
+    assert unshape("2017 ١٢") == "2017 ١٢", "digits and the rest untouched"
 
 
 def test_pdf_scan_encrypted_broken(tmp_path: Path) -> None:

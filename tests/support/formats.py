@@ -147,7 +147,10 @@ def shaped_pdf(
     from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(TTFont("DejaVu", str(DEJAVU)))
-    shaper = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False})
+    # DejaVu Sans has no glyph for the ﷲ ligature: a PDF drawn with it holds no text there.
+    shaper = arabic_reshaper.ArabicReshaper(
+        configuration={"delete_harakat": False, "ARABIC LIGATURE ALLAH": False}
+    )
     c = canvas.Canvas(str(path), invariant=True)  # invariant: the same bytes every run
     for lines in pages:
         y = 800
