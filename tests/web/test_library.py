@@ -176,7 +176,7 @@ def test_unfiltered_chat_still_uses_everything(bot: Newsbot) -> None:
 
 
 def test_upload_pdf_and_add_feed_in_the_library(
-    page: Any, settings: Settings, tmp_path: Path
+    page: Any, settings: Settings, bot: Newsbot, tmp_path: Path
 ) -> None:
     from tests.test_feeds import Site
 
