@@ -21,6 +21,7 @@ import numpy as np
 
 from bot.arabic import arabic_share, normalize
 from bot.embed import Embedder
+from bot.glossary import Glossary
 from bot.numbers import Figure, dropped_numbers, figures, ungrounded_numbers, values
 
 __all__ = [
@@ -330,4 +331,93 @@ def frames(source: str, output: str, *, full: bool) -> list[str]:
             problems.append(f"says '{name}', the Arabic does not")
         elif full and in_source and not in_output:
             problems.append(f"leaves out '{name}'")
+    return problems
+
+
+# -- who said it: the speaker of a reported statement -------------------------------------
+# Reporting verbs, Arabic (normalised, و/ف taken off) and English; the speaker is the
+# noun phrase after the Arabic verb (verb-subject order: قال مسؤول عسكري) or before it,
+# and before the English verb ("a military official said"). Speakers are compared by
+# kind (official, source, spokesman, ...) and by glossary name: "Iraqi forces said" for
+# قال مسؤول عسكري, or "al-Baghdadi announced" for what al-Abadi announced.
+_AR_SAYS = frozenset(
+    [*("قال", "قالت", "يقول", "تقول", "قالوا", "اعلن", "اعلنت", "يعلن", "اكد", "اكدت"),
+     *("يؤكد", "ذكر", "ذكرت", "افاد", "افادت", "صرح", "صرحت", "نفي", "نفت", "ينفي"),
+     *("اوضح", "اوضحت", "اضاف", "اضافت", "اشار", "اشارت"),
+     # The nouns: "بعد إعلان العراق سيطرته" is rightly "after Iraq announced control".
+     *("اعلان", "تصريح", "تصريحات", "بيان", "قول")]
+)  # fmt: skip
+_EN_SAYS = re.compile(
+    r"\b(?:said|says|say|announced|announces|stated|reported|denied|denies|told|confirmed|"
+    r"added|explained|declared|pointed out|noted)\b",
+    re.I,
+)
+SPEAKERS: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
+    # Arabic stems as _ar_words leaves them (normalised, ال taken off).
+    "official": (("مسوول", "مسوولون", "مسوولين", "مسوولو"), re.compile(r"\bofficials?\b", re.I)),
+    "source": (("مصدر", "مصادر"), re.compile(r"\bsources?\b", re.I)),
+    "spokesman": (("متحدث", "ناطق", "متحدثه", "ناطقه"),
+                  re.compile(r"\bspokes(?:man|woman|person|men)\b", re.I)),
+    "commander": (("قائد", "قاده", "لواء", "عميد", "عقيد"),
+                  re.compile(r"\b(?:commanders?|general|brigadier|colonel|major general)\b",
+                             re.I)),
+    "correspondent": (("مراسل", "مراسله"), re.compile(r"\b(?:correspondent|reporter)s?\b", re.I)),
+    # _ar_words takes a leading و for "and": وزارة and وزير come out as زاره and زير too.
+    "ministry": (("وزاره", "زاره"), re.compile(r"\bministry\b", re.I)),
+    "minister": (("وزير", "زير"), re.compile(r"\bminister\b", re.I)),
+    "forces": (("قوات", "جيش"), re.compile(r"\b(?:forces|army|troops|soldiers)\b", re.I)),
+    "coalition": (("تحالف",), re.compile(r"\bcoalition\b", re.I)),
+}  # fmt: skip
+# Words after the Arabic verb that name the speaker ("قال المتحدث باسم متطوعي محافظة
+# نينوى محمود سورجي": the name is the seventh); 4 raised false alarms on the references.
+_WINDOW = 8
+
+
+def _ar_speakers(text: str, glossary: Glossary | None) -> set[str]:
+    words = _ar_words(text)[0]  # و/ف/ب/ل and ال taken off, as the event frames do
+    plain = _AR_WORD.findall(normalize(text))  # the same words as written (for names)
+    kinds: set[str] = set()
+    names = {normalize(m.term.ar) for m in glossary.find(text)} if glossary else set()
+    for i, w in enumerate(words):
+        if w not in _AR_SAYS:
+            continue
+        span = (max(0, i - 6), i + 1 + _WINDOW)  # subject-first: "مصادر ... قد قالت"
+        near = [*words[span[0] : i], *words[i + 1 : span[1]]]
+        window = " ".join(plain[span[0] : span[1]])
+        for kind, (stems, _) in SPEAKERS.items():
+            if any(s in near for s in stems):
+                kinds.add(kind)
+        kinds |= {f"name:{n}" for n in names if n and n in window}
+    return kinds
+
+
+def _en_speakers(clause: str, glossary: Glossary | None) -> set[str]:
+    m = _EN_SAYS.search(clause)
+    if not m:
+        return set()
+    # The clause's subject: what comes before the verb, after any "that"/"which" (in "a
+    # visit that was not announced" nobody is speaking).
+    before = re.split(r"\b(?:that|which|who|whom)\b", clause[: m.start()])[-1]
+    kinds = {k for k, (_, en) in SPEAKERS.items() if en.search(before)}
+    if glossary:
+        kinds |= {f"name:{normalize(t.ar)}" for t in glossary.named_in_english(before)}
+    return kinds
+
+
+def speakers(source: str, output: str, glossary: Glossary | None = None) -> list[str]:
+    """A reported statement in ``output`` put in the mouth of someone the Arabic does not
+    have saying it: its speaker (by kind or glossary name) is not among the Arabic's."""
+    said = _ar_speakers(source, glossary)
+    if not said:
+        return []  # no reporting verb with a known speaker in the Arabic: nothing to compare
+    problems: list[str] = []
+    said_kinds = {k for k in said if not k.startswith("name:")}
+    for clause in re.split(r"[;.!?]\s+|,\s+(?=and\b|while\b|but\b)", output):
+        who = _en_speakers(clause, glossary)
+        kinds = {k for k in who if not k.startswith("name:")}
+        # Kinds on both sides must meet ("the reporter" for الناطق, even with the right
+        # organisation named); else anything that names the speaker must.
+        if (kinds and said_kinds and not kinds & said_kinds) or (who and not who & said):
+            shown = ", ".join(sorted(k.removeprefix("name:") for k in who))
+            problems.append(f"the speaker ({shown}) is not who says it in the Arabic")
     return problems

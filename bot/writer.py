@@ -26,6 +26,7 @@ from bot.checks import (
     frames,
     number_roles,
     polarity,
+    speakers,
     ungrounded_numbers,
 )
 from bot.confidence import Signals, cross_cosines, score
@@ -42,7 +43,7 @@ def sentence_chrf(hypothesis: str, references: list[str]) -> float:
     return _CHRF.sentence_score(hypothesis, references).score
 
 
-PIPELINE_VERSION = 3  # bump when the checks change what is kept
+PIPELINE_VERSION = 4  # bump when the checks change what is kept
 
 
 @dataclass
@@ -232,6 +233,7 @@ class SentenceWriter:
         # added or reversed, numbers given to the wrong side or the wrong event.
         probs += frames(sentence, out, full=self.full)
         probs += number_roles(out, [sentence])
+        probs += speakers(sentence, out, self.glossary)
         miss = missing_names(matches, out)
         if miss:
             probs.append("names not as in glossary: " + ", ".join(t.en for t in miss))
@@ -254,7 +256,7 @@ class SentenceWriter:
                 notes.append(strings.get("note_incomplete", ""))
             elif p.startswith(("denial", "negation")):
                 notes.append(strings.get("note_polarity", ""))
-            elif p.startswith(("says '", "leaves out '", "number ")):
+            elif p.startswith(("says '", "leaves out '", "number ", "the speaker")):
                 notes.append(strings.get("note_meaning", ""))
         return " ".join(dict.fromkeys(n for n in notes if n))
 

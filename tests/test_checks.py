@@ -7,8 +7,10 @@ import json
 import pytest
 import yaml
 
-from bot.checks import frames, number_roles, polarity, ungrounded_numbers
+from bot.checks import frames, number_roles, polarity, speakers, ungrounded_numbers
 from bot.chunk import sentence_units
+from bot.config import Settings
+from bot.glossary import load_glossary
 from tests.conftest import ROOT
 
 DENIAL = "ونفى متحدث باسم التحالف أن تكون طائراته قصفت القرية."
@@ -157,3 +159,49 @@ def test_a_number_given_to_civilians_that_counts_militants_is_caught() -> None:
     src = "حيث تشير تقديرات الجيش إلى تحصن نحو 5000 إلى 6000 متشدد."
     assert number_roles("About 5,000 to 6,000 people are trapped inside.", [src])
     assert number_roles("About 5,000 to 6,000 militants are entrenched there.", [src]) == []
+
+
+KIRKUK_BRIGADIER = (
+    "من جهة أخرى، قال عميد في وزارة الداخلية يوجد في كركوك، لـ«فرانس برس»، إن 46 شخصاً "
+    "قتلوا، وأصيب 133 بجروح، خلال الاشتباكات في مدينة كركوك."
+)
+
+
+def test_a_statement_given_to_the_wrong_speaker_is_caught() -> None:
+    g = load_glossary(Settings().glossary_path)
+    # The bundled model's gloss (regression cassette): a brigadier made the minister.
+    wrong = "On the other hand, Interior Minister said that 46 people were killed in Kirkuk."
+    assert speakers(KIRKUK_BRIGADIER, wrong, g) == [
+        "the speaker (minister) is not who says it in the Arabic"
+    ]
+    right = "A brigadier in the Interior Ministry told AFP that 46 people were killed in Kirkuk."
+    assert speakers(KIRKUK_BRIGADIER, right, g) == []
+    spokesman = "وصرح الناطق باسم جهاز مكافحة الإرهاب صباح النعمان بأن معركة القيارة بدأت."
+    assert speakers(spokesman, "The reporter of the Counter-Terrorism Service said it began.", g)
+    assert speakers(spokesman, "Sabah al-Numan, the CTS spokesman, said it began.", g) == []
+    abadi = "وأعلن رئيس الوزراء العراقي حيدر العبادي النصر على تنظيم الدولة في الموصل."
+    assert speakers(abadi, "Abu Bakr al-Baghdadi announced victory in Mosul.", g)
+    assert speakers(abadi, "Iraqi Prime Minister Haider al-Abadi announced victory.", g) == []
+    # No speech act: nobody's words are reported, nothing to compare.
+    visit = "ووصل وزير الدفاع الأميركي إلى بغداد في زيارة لم يعلن عنها مسبقا."
+    assert (
+        speakers(visit, "The US defence secretary arrived on a visit that was not announced.", g)
+        == []
+    )
+
+
+def test_speakers_stay_quiet_on_reference_translations() -> None:
+    """NTREX's human references and the team's seed references (bench/data): the rule's
+    false alarms, measured as for the event frames."""
+    g = load_glossary(Settings().glossary_path)
+    rows = [json.loads(ln) for ln in (ROOT / "bench/data/mt_ar_en.dev.jsonl").open()]
+    assert [r["id"] for r in rows if speakers(r["ar"], r["en"], g)] == []
+    refs = yaml.safe_load((ROOT / "bench/data/seed_references.yaml").read_text("utf-8"))
+    flagged = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        text = f.read_text("utf-8")
+        for i, (a, b) in enumerate(sentence_units(text)):
+            ref = refs.get(f"{f.name[:3]}:{i}")
+            if ref and speakers(text[a:b], ref, g):
+                flagged.append(f"{f.name[:3]}:{i}")
+    assert flagged == []

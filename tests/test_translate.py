@@ -123,7 +123,9 @@ KIRKUK_EN = ARTICLE[KIRKUK]
 def test_candidates_keep_the_translation_the_samples_agree_on(
     tmp_path: Path, fake_model: FakeOpenAI
 ):
-    invented = "A police chief in Baghdad said 48 militants attacked Kirkuk yesterday."
+    # Passes every check (the speaker too: a Kirkuk police commander), but says "attacked"
+    # for "were killed": the samples' agreement is what rejects it.
+    invented = "A Kirkuk police commander said 48 militants attacked the city yesterday."
     fake_model.replies = [invented, KIRKUK_EN, KIRKUK_EN.replace("during", "in")]
     tr = bot_for(tmp_path, fake_model, translate_candidates=3).translate(KIRKUK, "a.txt")
     assert tr.sentences[0].english == KIRKUK_EN and not tr.sentences[0].flags
