@@ -29,3 +29,12 @@ if [[ "$extras" == *dev* ]] && ! command -v chromium >/dev/null 2>&1; then
     echo "note: browser tests need Debian's chromium: sudo apt-get install chromium" >&2
   fi
 fi
+
+# The PDF fixtures (tests/support/formats.py) draw Arabic with DejaVu Sans.
+if [[ "$extras" == *dev* ]] && [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null
+  else
+    echo "note: PDF tests need DejaVu Sans: sudo apt-get install fonts-dejavu-core" >&2
+  fi
+fi
