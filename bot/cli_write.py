@@ -57,7 +57,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 @app.command("translate")
 def translate_cmd(
-    file: Annotated[Path, typer.Argument(help="An Arabic article (.txt or .md).")],
+    file: Annotated[Path, typer.Argument(help="An Arabic article (.txt, .md, .html, .htm, .pdf).")],
     out_file: OutOpt = None,
     as_json: JsonOpt = False,
     index: IndexOpt = None,
@@ -86,7 +86,7 @@ def translate_cmd(
 
 @app.command("summarize")
 def summarize_cmd(
-    file: Annotated[Path, typer.Argument(help="An Arabic article (.txt or .md).")],
+    file: Annotated[Path, typer.Argument(help="An Arabic article (.txt, .md, .html, .htm, .pdf).")],
     lang: Annotated[str, typer.Option("--lang", help="Summary language: en or ar.")] = "en",
     out_file: OutOpt = None,
     as_json: JsonOpt = False,
