@@ -44,10 +44,19 @@ FilesOpt = Annotated[
 ]
 
 
-def _filter(where: list[str] | None, since: str, until: str, files: list[str] | None) -> Any:
+def _filtered(
+    index: Path | None,
+    where: list[str] | None,
+    since: str,
+    until: str,
+    files: list[str] | None,
+) -> tuple[Any, Any]:
+    """The service on an existing index, and the filter the options say (``search`` and
+    ``ask`` both take them; typer has no option groups, so each lists the four)."""
     from bot.filters import Filter
 
-    return Filter.parse(where or [], since, until, files or [])
+    only = Filter.parse(where or [], since, until, files or [])  # a bad option fails first
+    return _bot(_existing_index(_settings(index))), only
 
 
 def _settings(index: Path | None, **overrides: object) -> Settings:
@@ -268,8 +277,7 @@ def ask_cmd(
 ) -> None:
     """Answer a question from the articles, with citations."""
     try:
-        only = _filter(where, since, until, files)
-        bot = _bot(_existing_index(_settings(index)))
+        bot, only = _filtered(index, where, since, until, files)
     except NewsbotError as exc:
         raise _fail(exc) from exc
     q = " ".join(question or []).strip()

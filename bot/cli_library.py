@@ -19,9 +19,8 @@ from bot.cli import (
     WhereOpt,
     _bar,
     _bot,
-    _existing_index,
     _fail,
-    _filter,
+    _filtered,
     _settings,
     app,
     err,
@@ -114,8 +113,7 @@ def search_cmd(
 ) -> None:
     """Hybrid search over the index."""
     try:
-        only = _filter(where, since, until, files)
-        bot = _bot(_existing_index(_settings(index)))
+        bot, only = _filtered(index, where, since, until, files)
         if batch is not None:
             try:
                 lines = batch.read_text("utf-8").splitlines()

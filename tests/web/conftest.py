@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import PROJECT_ROOT, Settings
 from bot.service import Newsbot
 from tests.support.chat_server import RunningChat, start_chat
+from tests.support.openai_server import FakeOpenAI
+
+
+def web_settings(fake: FakeOpenAI, root: Path, **overrides: object) -> Settings:
+    """A web module's settings: the seeds copied into ``root/corpus``, its own index, the
+    fake model, and confidence from the log-probabilities the tests script."""
+    corpus = root / "corpus"
+    shutil.copytree(PROJECT_ROOT / "seeds", corpus)
+    values: dict[str, object] = {
+        "base_url": fake.base_url,
+        "chat_model": "fake-model",
+        "index_dir": root / "index",
+        "corpus_dir": corpus,
+        "max_retries": 1,
+        "confidence_weights": {"lp_mean": 3.0, "mean_lp_mean": -0.5, "scale_lp_mean": 0.5},
+        "confidence_floor": 0.5,
+    }
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

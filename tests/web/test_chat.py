@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from bot.web import render
 from bot.web.chat import ChatHandlers, uploaded_by_gradio
 from tests.support.chat_server import RunningChat, free_port
 from tests.support.openai_server import FakeOpenAI
-from tests.web.conftest import FINAL, ask, wait_final
+from tests.web.conftest import FINAL, ask, wait_final, web_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -122,20 +121,8 @@ def _reset_fake(fake: FakeOpenAI) -> None:
 
 @pytest.fixture(scope="module")
 def settings(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("chat")
-    corpus = root / "corpus"
-    shutil.copytree(PROJECT_ROOT / "seeds", corpus)
-    return Settings(
-        base_url=fake.base_url,
-        chat_model="fake-model",
-        index_dir=root / "index",
-        corpus_dir=corpus,
-        request_timeout=3.0,  # the slow-server test waits past it
-        max_retries=1,
-        # Confidence from the model's log-probabilities alone, which the tests script.
-        confidence_weights={"lp_mean": 3.0, "mean_lp_mean": -0.5, "scale_lp_mean": 0.5},
-        confidence_floor=0.5,
-    )
+    # request_timeout: the slow-server test waits past it.
+    return web_settings(fake, tmp_path_factory.mktemp("chat"), request_timeout=3.0)
 
 
 @pytest.fixture(scope="module")

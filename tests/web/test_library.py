@@ -4,7 +4,6 @@ PDF bulletin with a sidecar, real embeddings and Chroma, the fake model."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,12 @@ from typing import Any
 import pytest
 
 from bot import web  # noqa: F401  (first: it sets the telemetry switches before gradio)
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import Settings
 from bot.service import Newsbot
 from tests.support import formats as F
 from tests.support.chat_server import RunningChat
 from tests.support.openai_server import FakeOpenAI
-from tests.web.conftest import ask
+from tests.web.conftest import ask, web_settings
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:'future.no_silent_downcasting':Warning", "ignore:The copy keyword:Warning"
@@ -44,25 +43,19 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(scope="module")
 def settings(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("library")
-    corpus = root / "corpus"
-    shutil.copytree(PROJECT_ROOT / "seeds", corpus)
+    s = web_settings(
+        fake,
+        tmp_path_factory.mktemp("library"),
+        fetch_private=True,  # the test feed is served on 127.0.0.1
+        request_timeout=5.0,
+        answer_glosses=False,
+    )
+    corpus = s.corpus_dir
     (corpus / PAGE).write_bytes(F.article_page("003", outlet=OUTLET).html)
     t, body = F.seed_paragraphs("004")
     F.shaped_pdf(corpus / PDF, [[t, *F.wrap(body[0])], F.wrap(body[1])])
     (corpus / f"{PDF}.meta.yaml").write_text("outlet: Agency B\ndate: 2016-10-30\n", "utf-8")
-    return Settings(
-        base_url=fake.base_url,
-        chat_model="fake-model",
-        index_dir=root / "index",
-        corpus_dir=corpus,
-        fetch_private=True,  # the test feed is served on 127.0.0.1
-        request_timeout=5.0,
-        max_retries=1,
-        answer_glosses=False,
-        confidence_weights={"lp_mean": 3.0, "mean_lp_mean": -0.5, "scale_lp_mean": 0.5},
-        confidence_floor=0.5,
-    )
+    return s
 
 
 @pytest.fixture(scope="module")
