@@ -62,7 +62,8 @@ def ask(bot: Newsbot, item: dict[str, Any]) -> dict[str, Any]:
     assert answer is not None
     total = time.perf_counter() - t0
     passages = [h for h in answer.hits]
-    if bot.settings.answer_evidence == AnswerEvidence.SENTENCES:
+    sentences = bot.settings.answer_evidence == AnswerEvidence.SENTENCES
+    if sentences:
         from bot.evidence import select
         from bot.glossary import load_glossary
 
@@ -74,6 +75,7 @@ def ask(bot: Newsbot, item: dict[str, Any]) -> dict[str, Any]:
             bot.retriever,
             glossary,
             bot.settings.evidence_sentences,
+            max_words=bot.settings.evidence_max_words,
         )
     else:
         passages = passages[: bot.settings.top_k]
@@ -89,7 +91,9 @@ def ask(bot: Newsbot, item: dict[str, Any]) -> dict[str, Any]:
         "wrong_shown_verified": wrong and answer.verified,
         "wrong_marked": wrong and not answer.verified,
         "attempts": answer.attempts,
-        "prompt_tokens": count_tokens(format_passages(passages)) if passages else 0,
+        "prompt_tokens": count_tokens(format_passages(passages, compact=sentences))
+        if passages
+        else 0,
         "first_token_s": round(first if first is not None else total, 3),
         "total_s": round(total, 3),
         "glosses": sum(1 for c in answer.citations if c.quote_en),
@@ -127,7 +131,7 @@ def main() -> None:
         try:
             if bot.stats()["chunks"] == 0:
                 bot.ingest([base.corpus_dir])
-            gw = bot.gateway()
+            gw, side = bot.gateway(), bot.side_gateway()
             print(f"model: {describe_model(base)} ({gw.model}); {len(items)} questions")
             runs: dict[str, list[dict[str, Any]]] = {}
             variants = {
@@ -140,7 +144,7 @@ def main() -> None:
             }
             for name, update in variants.items():
                 b = Newsbot(base.model_copy(update=update))
-                b._gateway = gw  # one model server for both
+                b._gateway, b._side = gw, side  # the same model servers for both
                 runs[name] = []
                 for item in items:
                     row = ask(b, item)

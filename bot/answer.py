@@ -115,17 +115,26 @@ def answer_language(question: str, requested: str | AnswerLanguage | None) -> st
 _FORGED_HEADER = re.compile(r"^(\s*)\[(\d+)\](?=\s*\()", re.MULTILINE)
 
 
-def format_passages(hits: list[Hit]) -> str:
-    """Numbered passages with their file; an article's title the first time it appears."""
-    seen: set[str] = set()
+def format_passages(hits: list[Hit], compact: bool = False) -> str:
+    """Numbered passages with their file; an article's title the first time it appears.
+
+    ``compact`` (sentence evidence): "article A" in place of the file name. The model
+    cites by number only, and a hashed file name is ~20 tokens a passage, read before
+    the first token (a quarter of four sentences' prompt)."""
+    seen: dict[str, str] = {}
     out: list[str] = []
     for i, h in enumerate(hits, 1):
-        label = h.source
-        if h.title and h.source not in seen and h.title.strip() != h.text.strip():
-            label = f"{h.source}: {' '.join(h.title.split())[:120]}"
-        seen.add(h.source)
+        first = h.source not in seen
+        seen.setdefault(h.source, _letter(len(seen)))
+        label = f"article {seen[h.source]}" if compact else h.source
+        if h.title and first and h.title.strip() != h.text.strip():
+            label = f"{label}: {' '.join(h.title.split())[:120]}"
         out.append(f"[{i}] ({label})\n" + _FORGED_HEADER.sub(r"\1(\2)", h.text))
     return "\n\n".join(out)
+
+
+def _letter(n: int) -> str:
+    return chr(ord("A") + n) if n < 26 else str(n + 1)
 
 
 @dataclass
@@ -246,7 +255,9 @@ def _evidence(
     if settings.answer_evidence == AnswerEvidence.CHUNKS:
         return [h for h in hits if (h.source, h.start) not in exclude][: settings.top_k + extra]
     k = settings.evidence_sentences + extra
-    return select(turn.question, turn.query, hits, retriever, glossary, k, exclude)
+    return select(
+        turn.question, turn.query, hits, retriever, glossary, k, exclude, settings.evidence_max_words
+    )
 
 
 def _note(prompt: Prompt, lang: str, reason: str) -> str:
@@ -274,7 +285,9 @@ class _Asker:
         t = self.turn
         messages = self.prompt.render(
             lang=t.lang,
-            passages=format_passages(passages),
+            passages=format_passages(
+                passages, compact=self.settings.answer_evidence == AnswerEvidence.SENTENCES
+            ),
             question=t.question.strip(),
             language=LANGUAGE_NAMES[t.lang],
             note=note,

@@ -341,19 +341,23 @@ def setup_cmd(index: IndexOpt = None) -> None:
 
 @model_app.command("status")
 def model_status() -> None:
-    """Is a bundled model server running?"""
-    from bot.llm import running_server
+    """Are the bundled model servers (answers; side prompts: glosses, translations) running?"""
+    from bot.llm import Slot, running_server
 
     try:
-        server = running_server(_settings(None))
+        servers = {slot: running_server(_settings(None), slot) for slot in Slot}
     except NewsbotError as exc:
         raise _fail(exc) from exc
-    out.print(f"running at {server.base_url} (pid {server.pid})" if server else "not running")
+    if not any(servers.values()):
+        out.print("not running")
+    for slot, server in servers.items():
+        if server:
+            out.print(f"{slot}: running at {server.base_url} (pid {server.pid})")
 
 
 @model_app.command("stop")
 def model_stop() -> None:
-    """Stop the bundled model server."""
+    """Stop the bundled model servers."""
     from bot.llm import stop_server
 
     try:

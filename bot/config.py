@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     # prompt larger than 4 chunks; 4 of at most 40 words is about half.
     evidence_sentences: int = Field(4, ge=1, le=30)
     evidence_chunks: int = Field(8, ge=1, le=50)  # retrieved chunks they are picked from
+    # Longer sentences are cut at clauses: the prompt is read before the first token.
+    evidence_max_words: int = Field(30, ge=8, le=200)
     # An answer whose claims its cited sentences lack is asked again this many times.
     answer_retries: int = Field(1, ge=0, le=2)
     # Every cited Arabic sentence gets an English gloss (the translation pipeline, cached).
@@ -160,6 +162,9 @@ class Settings(BaseSettings):
     # Bundled llama.cpp server.
     bundled_ctx: int = Field(4096, ge=512)
     bundled_threads: int = Field(max(1, min(4, os.cpu_count() or 2)), ge=1)
+    # Side prompts (glosses, translations, summaries, condensing) on a second llama.cpp
+    # process, so they never evict the answer prompt's cached prefix (bot.llm.bundled).
+    bundled_writer_server: bool = True
 
     # Web chat (`newsbot chat`). Username and password together turn on gradio's login.
     ui_username: str | None = None

@@ -42,7 +42,9 @@ class Newsbot:
         self.cache_results = cache_results
         prepare_corpus(settings)
         self._gateway: ChatGateway | None = None
+        self._side: ChatGateway | None = None
         self._started_model = False
+        self._started_side = False
         self._gateway_lock = Lock()
         self._warming = False
         self._warm_error: str | None = None
@@ -69,12 +71,32 @@ class Newsbot:
                 self._gateway = conn.gateway
             return self._gateway
 
+    def side_gateway(self) -> ChatGateway:
+        """The model for side prompts (glosses, translations, summaries, condensing): the
+        bundled model's writer server, so the answer server's KV cache keeps the answer
+        prompt's prefix; otherwise the chat model itself."""
+        s = self.settings
+        if not (
+            s.uses_bundled_model
+            and s.bundled_writer_server
+            and s.cassette_mode is not CassetteMode.REPLAY
+        ):
+            return self.gateway()
+        with self._gateway_lock:
+            if self._side is None:
+                conn = open_chat(s, side=True)
+                self._started_side = conn.started_here
+                self._side = conn.gateway
+            return self._side
+
     def warm_model(self) -> None:
         """Start the bundled model in the background so the first answer is not slow."""
 
         def run() -> None:
             try:
                 self.gateway()
+                if self.settings.answer_glosses:  # the first answer's glosses need it
+                    self.side_gateway()
             except NewsbotError as exc:
                 self._warm_error = str(exc)
             finally:
@@ -206,7 +228,7 @@ class Newsbot:
         """
         q = self.check_question(question)
         turns = [(str(t[0]), str(t[1])) for t in history]
-        query = condense(q, turns, settings=self.settings, gateway=self.gateway)
+        query = condense(q, turns, settings=self.settings, gateway=self.side_gateway)
         yield from stream_answer(
             q,
             language=language,
@@ -269,7 +291,7 @@ class Newsbot:
         from bot.cache import NoCache
         from bot.writer import SentenceWriter
 
-        w = SentenceWriter(self.settings, self.gateway, prompt)
+        w = SentenceWriter(self.settings, self.side_gateway, prompt)
         if not self.cache_results:
             w.cache = NoCache()
         return w
@@ -281,7 +303,7 @@ class Newsbot:
             text,
             source,
             settings=self.settings,
-            gateway=self.gateway,
+            gateway=self.side_gateway,
             progress=progress,
             writer=self.writer("translate"),
         )
@@ -296,7 +318,7 @@ class Newsbot:
             source,
             settings=self.settings,
             embedder=self.embedder,
-            gateway=self.gateway,
+            gateway=self.side_gateway,
             language=language,
             progress=progress,
             writer=self.writer("summarize"),
@@ -323,7 +345,7 @@ class Newsbot:
             articles,
             settings=self.settings,
             embedder=self.embedder,
-            gateway=self.gateway,
+            gateway=self.side_gateway,
             topic=topic,
             progress=progress,
             writer=self.writer("summarize"),
@@ -351,8 +373,10 @@ class Newsbot:
         return {"articles": len(files), "chunks": self.store.count()}
 
     def close(self, stop_model: bool = True) -> None:
-        """Stop the bundled model server if this process started it."""
-        if stop_model and self._started_model:
-            from bot.llm import stop_server
+        """Stop the bundled model servers this process started."""
+        from bot.llm import Slot, stop_server
 
-            stop_server(self.settings)
+        if stop_model and self._started_model:
+            stop_server(self.settings, Slot.ANSWER)
+        if stop_model and self._started_side:
+            stop_server(self.settings, Slot.WRITER)

@@ -58,6 +58,9 @@ class _SharedModelBot(Newsbot):
     def gateway(self) -> ChatGateway:
         return self._main.gateway()
 
+    def side_gateway(self) -> ChatGateway:
+        return self._main.side_gateway()
+
 
 class Evaluator:
     """Runs cases against ``settings`` (its index must hold the corpus already).

@@ -5,7 +5,7 @@ any OpenAI-compatible server, recorded or replayed cassettes); ``ChatGateway`` m
 the calls (timeouts, retries, one-line errors); prompts are validated template files.
 """
 
-from bot.llm.bundled import assemble_model, running_server, stop_server
+from bot.llm.bundled import Slot, assemble_model, running_server, stop_server
 from bot.llm.cassettes import open_cassette
 from bot.llm.gateway import ChatGateway, ChatParams, EmbeddingGateway, Message
 from bot.llm.models import (
@@ -26,6 +26,7 @@ __all__ = [
     "EmbeddingGateway",
     "Message",
     "Prompt",
+    "Slot",
     "assemble_model",
     "describe_model",
     "load_prompt",

