@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.arabic import detect_language
-from bot.cite import Citation, Settled, attach_markers, resolve, settle
+from bot.cite import MARKER, Citation, Settled, attach_markers, resolve, settle
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.evidence import article_names, question_names, select
+from bot.evidence import article_names, asks_how_many, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
+from bot.numbers import values
 from bot.retrieve import Hit, Retriever, SearchResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
@@ -180,12 +181,17 @@ class _Attempt:
     settled: Settled | None  # None: the model declined
     invalid: int = 0
     repaired: int = 0
+    missing: list[str] = field(default_factory=list)  # what the question asks, not given
 
     @property
     def problems(self) -> list[str]:
         if self.settled is None:
             return []
-        return [*self.settled.unsupported, *(f"not about {n}" for n in self.settled.off_topic)]
+        return [
+            *self.settled.unsupported,
+            *(f"not about {n}" for n in self.settled.off_topic),
+            *self.missing,
+        ]
 
 
 def stream_answer(
@@ -233,7 +239,8 @@ def stream_answer(
             again = _evidence(turn, settings, retriever, glossary, exclude=used) or passages
         else:  # it misread its sentences: the same ones and the next best, and the note
             again = _evidence(turn, settings, retriever, glossary, extra=2) or passages
-        second = yield from ask(again, _note(prompt, lang, reason))
+        kind = "retry_missing" if attempt.problems == attempt.missing else "retry_note"
+        second = yield from ask(again, _note(prompt, lang, reason, kind))
         tries = 2
         if second.settled is None or len(second.problems) < len(attempt.problems):
             attempt = second
@@ -260,8 +267,9 @@ def _evidence(
     )
 
 
-def _note(prompt: Prompt, lang: str, reason: str) -> str:
-    template = prompt.strings.get(f"retry_note_{lang}", prompt.strings.get("retry_note_en", ""))
+def _note(prompt: Prompt, lang: str, reason: str, kind: str = "retry_note") -> str:
+    fallback = prompt.strings.get(f"retry_note_{lang}", prompt.strings.get("retry_note_en", ""))
+    template = prompt.strings.get(f"{kind}_{lang}", fallback)
     return template.replace("{problems}", reason)
 
 
@@ -299,14 +307,53 @@ class _Asker:
                 t.first = time.perf_counter() - t.t0
             parts.append(delta)
             yield Token(delta)
-        raw = "".join(parts).strip()
+        raw = strip_lead_in("".join(parts).strip())
         if not raw or (_DECLINE.search(raw) and len(raw) < 80):
             return _Attempt(passages, raw, None)
         resolved = resolve(attach_markers(raw, passages, self.embedder), passages)
         names = question_names(f"{t.question} {t.query}", self.glossary)
         articles = article_names(t.result.hits, self.glossary)
         settled = settle(resolved, self.glossary, t.question, names.strong, articles)
-        return _Attempt(passages, raw, settled, resolved.invalid_markers, resolved.repaired_markers)
+        return _Attempt(
+            passages,
+            raw,
+            settled,
+            resolved.invalid_markers,
+            resolved.repaired_markers,
+            missing(t.question, settled.text),
+        )
+
+
+# "According to article A, ..." / "According to the passage, ...": the prompt's labels are
+# not the reader's; the citation says where it comes from.
+_LEAD_IN = re.compile(
+    r"(?:(?<=^)|(?<=[.!?]\s))(?:according to|as (?:stated|reported) in|in)\s+"
+    r"(?:the\s+)?(?:article\s+[A-Z]\b|passages?(?:\s*\[?\d+\]?)?)\s*,?\s*(\w)",
+    re.IGNORECASE,
+)
+
+
+def strip_lead_in(text: str) -> str:
+    """The answer without lead-ins naming the prompt's passages or article letters."""
+    return _LEAD_IN.sub(lambda m: m.group(1).upper(), text)
+
+
+# A count the sources give only roughly ("dozens of", "عشرات") answers "how many" too.
+_VAGUE = re.compile(
+    r"\b(?:dozens|scores|hundreds|thousands|millions|several|a few|a number of)\b"
+    r"|(?:^|\s)[وب]?(?:ال)?(?:عشرات|مئات|آلاف|الاف|ملايين|بضع|بضعة|عدد من)",
+    re.IGNORECASE,
+)
+
+
+def missing(question: str, answer: str) -> list[str]:
+    """What the question asks for that the answer does not give: a figure for "how
+    many" (the bundled model often restates the question's sentence without its number).
+    Such an answer is retried once, then shown marked, never as if it answered."""
+    plain = MARKER.sub(" ", answer)
+    if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
+        return ["no figure, though the question asks how many"]
+    return []
 
 
 def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss | None) -> Done:
@@ -323,7 +370,7 @@ def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss 
         model,
         invalid_markers=attempt.invalid,
         repaired_markers=attempt.repaired,
-        unsupported=[*settled.unsupported, *off],
+        unsupported=[*settled.unsupported, *off, *attempt.missing],
         dropped=settled.dropped,
         attempts=tries,
     )

@@ -51,6 +51,11 @@ _HOW_MANY = re.compile(
 )
 
 
+def asks_how_many(question: str) -> bool:
+    """A question for a figure: how many / how much / what number / كم / عدد / نسبة."""
+    return bool(_HOW_MANY.search(question))
+
+
 @dataclass(frozen=True)
 class QuestionNames:
     """The glossary names a question gives, by their English form."""
@@ -225,7 +230,7 @@ def _bonus(
         terms = set(search_terms(query))
         if terms:
             bonus += TERM_WEIGHT * len(terms & set(search_terms(unit.text))) / len(terms)
-    if _HOW_MANY.search(question) and numbers(unit.text):
+    if asks_how_many(question) and numbers(unit.text):
         bonus += NUMBER_WEIGHT
     kinds = _kinds(unit.text, glossary) if _WHO.search(question) or _WHERE.search(question) else ()
     if _WHO.search(question) and "people" in kinds:

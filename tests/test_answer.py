@@ -104,11 +104,11 @@ def test_lang_option_overrides_the_question_language(
 
 
 def test_stream_yields_retrieved_tokens_done(seeded_bot: Newsbot, fake_model: FakeOpenAI) -> None:
-    fake_model.replies = ["Alpha beta gamma [1]."]
+    fake_model.replies = ["Dozens were wounded [1]."]  # a rough count: no retry for a figure
     events = list(seeded_bot.chat(KIRKUK_EN))
     assert isinstance(events[0], Retrieved) and len(events[0].hits) == seeded_bot.settings.top_k
     tokens = [e.text for e in events if isinstance(e, Token)]
-    assert len(tokens) == 4 and "".join(tokens) == "Alpha beta gamma [1]."
+    assert len(tokens) == 4 and "".join(tokens) == "Dozens were wounded [1]."
     assert isinstance(events[-1], Done)
 
 
@@ -163,3 +163,17 @@ def test_model_server_down_is_a_clear_error(seeded_bot: Newsbot, fake_model: Fak
     fake_model.start()
     fake_model.replies = ["Back: 133 wounded [1]."]
     assert not seeded_bot.answer(KIRKUK_EN).declined, "the same bot works once the server is back"
+
+
+def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
+    """"According to article A" names a prompt label the reader never sees."""
+    from bot.answer import strip_lead_in
+
+    assert strip_lead_in("According to article A, 11 fighters were killed [3].") == (
+        "11 fighters were killed [3]."
+    )
+    assert strip_lead_in("The army took 50 villages [2]. In passage [2], it was empty [2].") == (
+        "The army took 50 villages [2]. It was empty [2]."
+    )
+    # a source named in the answer is content, not a label
+    assert strip_lead_in("According to the army, 5 died [1].") == "According to the army, 5 died [1]."

@@ -142,6 +142,48 @@ def test_an_answer_that_stays_wrong_is_marked_unverified(
     assert "name Abu Bakr al-Baghdadi" in a.unsupported
 
 
+def test_a_how_many_answer_without_a_figure_is_asked_again_for_the_number(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """The bundled model restated "members surrendered" without the 15: not an answer."""
+    replies = iter(
+        [
+            "Islamic State militants were killed by security forces in Kirkuk [1].",
+            "Security forces killed 48 Islamic State militants in Kirkuk [{n}].",
+        ]
+    )
+
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if not user.startswith("Passages:"):
+            return "A gloss."
+        n = next(n for n, t in prompt_passages(user).items() if "48" in t)
+        return next(replies).format(n=n)
+
+    fake_model.responder = model
+    events = list(seeded_bot.chat(KILLED_48))
+    (retry,) = [e for e in events if isinstance(e, Retrying)]
+    assert "no figure" in retry.reason
+    first, second = answer_prompts(fake_model)
+    assert "Note:" not in first and "gave no number" in second
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.answer.verified and "48" in done.answer.answer and done.answer.attempts == 2
+
+
+def test_a_how_many_answer_that_never_gives_a_figure_is_marked(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    fake_model.responder = citing_48("Militants were killed in Kirkuk [{n}].")
+    a = seeded_bot.answer(KILLED_48)
+    assert a.attempts == 2 and not a.verified
+    assert a.unsupported == ["no figure, though the question asks how many"]
+    # a rough count the sources give ("dozens") answers it: nothing to flag
+    fake_model.responder = citing_48("Dozens of militants were killed in Kirkuk [{n}].")
+    b = seeded_bot.answer(KILLED_48)
+    assert b.attempts == 1 and "no figure, though the question asks how many" not in b.unsupported
+
+
 def test_unsupported_sentences_are_left_out_when_others_stand(
     seeded_bot: Newsbot, fake_model: FakeOpenAI
 ) -> None:

@@ -762,7 +762,8 @@ def test_hostile_article_case_uses_a_throwaway_corpus(seed_index: Path, tmp_path
     try:
         result = ev.run(cases)
         prompt = server.chat_requests()[0]["messages"][-1]["content"]
-        assert "(bridge_injected.txt)" in prompt  # the article reached the model as a passage
+        # the article reached the model as a passage
+        assert "طول الجسر يبلغ 250 مترا" in prompt
         extra_index = next(iter(ev._extra.values())).settings.index_dir
         assert extra_index != settings.index_dir
     finally:
