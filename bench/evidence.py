@@ -102,7 +102,11 @@ def main() -> None:
     args = ap.parse_args()
     tokens = model_tokens()
     seeds = [
-        {"q": q["q"], "answers": [a for a in q["answer"] if str(a)[:1].isdigit()], "file": q["file"]}
+        {
+            "q": q["q"],
+            "answers": [a for a in q["answer"] if str(a)[:1].isdigit()],
+            "file": q["file"],
+        }
         for q in yaml.safe_load(SEEDS.read_text("utf-8"))["questions"]
         if not q.get("decline") and any(str(a)[:1].isdigit() for a in q["answer"])
     ]
@@ -119,7 +123,11 @@ def main() -> None:
         xbot.ingest([corpus])
         for lang in ("ar", "en"):
             items = [
-                {"q": r[f"question_{lang}"], "answers": r["answers_ar"], "file": f"{r['context_id']}.txt"}
+                {
+                    "q": r[f"question_{lang}"],
+                    "answers": r["answers_ar"],
+                    "file": f"{r['context_id']}.txt",
+                }
                 for r in rows
             ]
             print_table(f"XQuAD dev, {lang} questions ({len(items)})", run(xbot, items, tokens))

@@ -263,7 +263,14 @@ def _evidence(
         return [h for h in hits if (h.source, h.start) not in exclude][: settings.top_k + extra]
     k = settings.evidence_sentences + extra
     return select(
-        turn.question, turn.query, hits, retriever, glossary, k, exclude, settings.evidence_max_words
+        turn.question,
+        turn.query,
+        hits,
+        retriever,
+        glossary,
+        k,
+        exclude,
+        settings.evidence_max_words,
     )
 
 

@@ -172,9 +172,7 @@ def select(
     """The ``k`` best sentences (of at most ``max_words`` words: longer ones are cut at
     clauses) of ``hits`` for ``question`` (searched as ``query``), in reading order;
     sentences in ``exclude`` ((source, start)) are left out."""
-    units = [
-        u for u in _sentences(hits, max_words) if (u.hit.source, u.hit.start) not in exclude
-    ]
+    units = [u for u in _sentences(hits, max_words) if (u.hit.source, u.hit.start) not in exclude]
     if not units:
         return []
     names = question_names(f"{question} {query}", glossary)

@@ -166,7 +166,7 @@ def test_model_server_down_is_a_clear_error(seeded_bot: Newsbot, fake_model: Fak
 
 
 def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
-    """"According to article A" names a prompt label the reader never sees."""
+    """ "According to article A" names a prompt label the reader never sees."""
     from bot.answer import strip_lead_in
 
     assert strip_lead_in("According to article A, 11 fighters were killed [3].") == (
@@ -176,4 +176,6 @@ def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
         "The army took 50 villages [2]. It was empty [2]."
     )
     # a source named in the answer is content, not a label
-    assert strip_lead_in("According to the army, 5 died [1].") == "According to the army, 5 died [1]."
+    assert (
+        strip_lead_in("According to the army, 5 died [1].") == "According to the army, 5 died [1]."
+    )

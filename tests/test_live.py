@@ -70,6 +70,36 @@ def test_english_question_finds_and_cites_the_arabic_article(live_bot: Newsbot) 
     assert cited and any("النصر" in c.quote for c in cited)
 
 
+def _completions(log: Path) -> int:
+    try:
+        return log.read_text(errors="replace").count("POST /v1/chat/completions")
+    except OSError:
+        return 0
+
+
+def test_glosses_go_to_the_writer_server_and_leave_the_answer_cache_alone(
+    live_bot: Newsbot,
+) -> None:
+    """Glosses sent to the answer server evicted the answer prompt's cached prefix
+    (llama.cpp keeps one KV cache a process): they go to a second process."""
+    from bot.llm import Slot, running_server
+
+    s = live_bot.settings
+    answer_log = s.model_dir / "server.log"
+    writer_log = s.model_dir / "server-writer.log"
+    before = _completions(answer_log), _completions(writer_log)
+    a = live_bot.answer("How many villages had the army taken from the militants since Monday?")
+    # the answer server saw the answer attempts only, not the glosses of its citations
+    assert _completions(answer_log) - before[0] == (0 if a.declined else a.attempts)
+    middle = _completions(answer_log), _completions(writer_log)
+    english, _ = live_bot.glosser()("وصلت قافلة مساعدات جديدة إلى مخيم النازحين صباح الأربعاء.")
+    assert english and english != "وصلت"
+    assert _completions(answer_log) == middle[0]  # a gloss: never on the answer server
+    assert _completions(writer_log) > middle[1]
+    answer_server, writer = running_server(s, Slot.ANSWER), running_server(s, Slot.WRITER)
+    assert answer_server and writer and answer_server.pid != writer.pid
+
+
 def test_off_topic_question_is_declined(live_bot: Newsbot) -> None:
     a = live_bot.answer("What is the capital of Australia?")
     assert a.declined and not a.citations

@@ -142,9 +142,7 @@ def _is_server_process(pid: int) -> bool:
     return b"llama_cpp.server" in cmdline
 
 
-def ensure_server(
-    settings: Settings, wait_s: float = 300.0, slot: Slot = Slot.ANSWER
-) -> Server:
+def ensure_server(settings: Settings, wait_s: float = 300.0, slot: Slot = Slot.ANSWER) -> Server:
     """Reuse the running bundled server of ``slot`` or start one; wait until it answers."""
     if (server := running_server(settings, slot)) and _alive(server.base_url):
         return server
@@ -223,6 +221,7 @@ def _start(settings: Settings, wait_s: float, slot: Slot) -> Server:
         # Own session: Ctrl-C in the chat does not kill the model mid-answer; we stop it.
         # llama.cpp keeps OpenMP's default (busy) waiting unless the user chose otherwise.
         env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+        env["PYTHONUNBUFFERED"] = "1"  # the log shows each request as it is served
         if USER_OMP_WAIT_POLICY is not None:
             env["OMP_WAIT_POLICY"] = USER_OMP_WAIT_POLICY
         proc = subprocess.Popen(
