@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.answer import Done, Token, format_passages  # noqa: E402
-from bot.arabic import normalize  # noqa: E402
+from bot.arabic import detect_language, normalize  # noqa: E402
 from bot.chunk import count_tokens  # noqa: E402
 from bot.config import AnswerEvidence, Settings  # noqa: E402
 from bot.errors import NewsbotError  # noqa: E402
@@ -122,9 +122,17 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=0, help="first N questions only")
     ap.add_argument("--index", type=Path, help="use (and keep) this index folder")
     ap.add_argument("--json", type=Path, help="also write every row here")
+    ap.add_argument(
+        "--read-english",
+        action="store_true",
+        help="add a row: English questions read the evidence's English glosses",
+    )
+    ap.add_argument("--only-english", action="store_true", help="English questions only")
     args = ap.parse_args()
     items = yaml.safe_load(DATA.read_text("utf-8"))["questions"]
     items = items[: args.n] if args.n else items
+    if args.only_english:
+        items = [i for i in items if detect_language(i["q"]) == "en"]
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
         base = Settings(index_dir=args.index or Path(tmp) / "index")
         bot = Newsbot(base)
@@ -142,6 +150,8 @@ def main() -> None:
                 },
                 "sentences (now)": {},
             }
+            if args.read_english:
+                variants["sentences, read in English"] = {"evidence_glossed": True}
             for name, update in variants.items():
                 b = Newsbot(base.model_copy(update=update))
                 b._gateway, b._side = gw, side  # the same model servers for both

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.arabic import detect_language
@@ -226,7 +226,10 @@ def stream_answer(
         return
 
     gw = gateway()
-    ask = _Asker(turn, prompt, gw, settings, embedder, glossary)
+    if gloss is not None:
+        gloss = _memo(gloss)  # a sentence shown in English is glossed once per turn
+    read_as = gloss if gloss is not None and settings.evidence_glossed and lang == "en" else None
+    ask = _Asker(turn, prompt, gw, settings, embedder, glossary, read_as)
     attempt = yield from ask(passages, "")
     tries = 1
     if attempt.problems and settings.answer_retries > 0:
@@ -292,17 +295,28 @@ class _Asker:
         settings: Settings,
         embedder: Embedder,
         glossary: Glossary,
+        read_as: Gloss | None = None,
     ) -> None:
         self.turn, self.prompt, self.gw = turn, prompt, gw
         self.settings, self.embedder, self.glossary = settings, embedder, glossary
+        self.read_as = read_as
+
+    def _shown(self, passages: list[Hit]) -> str:
+        """The passages as the model reads them: for an English answer with
+        ``evidence_glossed``, each sentence's English gloss (the translation pipeline:
+        glossary names, number checks) in place of the Arabic. Citations and the answer's
+        check stay on the Arabic sentences."""
+        sentences = self.settings.answer_evidence == AnswerEvidence.SENTENCES
+        if self.read_as is None or not sentences:
+            return format_passages(passages, compact=sentences)
+        shown = [replace(h, text=self.read_as(h.text)[0], title="") for h in passages]
+        return format_passages(shown, compact=True)
 
     def __call__(self, passages: list[Hit], note: str) -> Generator[Event, None, _Attempt]:
         t = self.turn
         messages = self.prompt.render(
             lang=t.lang,
-            passages=format_passages(
-                passages, compact=self.settings.answer_evidence == AnswerEvidence.SENTENCES
-            ),
+            passages=self._shown(passages),
             question=t.question.strip(),
             language=LANGUAGE_NAMES[t.lang],
             note=note,
@@ -363,6 +377,17 @@ def missing(question: str, answer: str) -> list[str]:
     return []
 
 
+def _memo(gloss: Gloss) -> Gloss:
+    seen: dict[str, tuple[str, list[str]]] = {}
+
+    def once(arabic: str) -> tuple[str, list[str]]:
+        if arabic not in seen:
+            seen[arabic] = gloss(arabic)
+        return seen[arabic]
+
+    return once
+
+
 def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss | None) -> Done:
     settled = attempt.settled
     assert settled is not None
@@ -384,7 +409,5 @@ def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss 
 
 
 def _glossed(c: Citation, gloss: Gloss) -> Citation:
-    from dataclasses import replace
-
     english, flags = gloss(c.quote)
     return replace(c, quote_en=english, quote_en_flags=tuple(flags))

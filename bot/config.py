@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     answer_retries: int = Field(1, ge=0, le=2)
     # Every cited Arabic sentence gets an English gloss (the translation pipeline, cached).
     answer_glosses: bool = True
+    # An English question reads the evidence sentences' English glosses, not the Arabic
+    # (the 1.5B model answers English from English far better; bench/answer.py).
+    evidence_glossed: bool = False
     # Inputs are bounded: a question goes whole into the prompt, so a 50,000-character one
     # would cost minutes of prompt reading (and crowd out the passages).
     max_question_chars: int = Field(2000, ge=10, le=100_000)

@@ -184,6 +184,33 @@ def test_a_how_many_answer_that_never_gives_a_figure_is_marked(
     assert b.attempts == 1 and "no figure, though the question asks how many" not in b.unsupported
 
 
+def test_an_english_question_can_read_the_evidence_in_english(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI, seed_index: Path
+) -> None:
+    """``evidence_glossed``: the model reads each sentence's English gloss; the citation
+    and the answer's check stay on the Arabic sentence."""
+
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if not user.startswith("Passages:"):  # a gloss: say which figure it holds
+            return "They killed 48 militants." if "48" in user else "Something else happened."
+        n = next(n for n, t in prompt_passages(user).items() if "48" in t)
+        return f"Security forces killed 48 militants in Kirkuk [{n}]."
+
+    fake_model.responder = model
+    bot = Newsbot(seeded_bot.settings.model_copy(update={"evidence_glossed": True}))
+    a = bot.answer(KILLED_48)
+    (prompt,) = answer_prompts(fake_model)
+    shown = prompt_passages(prompt)
+    assert "They killed 48 militants." in shown.values()
+    assert not any(ch for t in shown.values() for ch in t if "\u0600" <= ch <= "\u06ff")
+    assert a.verified and "48" in a.answer
+    (c,) = a.citations
+    text = (seed_index / "corpus" / c.source).read_text("utf-8")
+    assert text[c.start : c.end] == c.quote and "48" in c.quote  # the Arabic sentence
+    assert c.quote_en == "They killed 48 militants."
+
+
 def test_unsupported_sentences_are_left_out_when_others_stand(
     seeded_bot: Newsbot, fake_model: FakeOpenAI
 ) -> None:

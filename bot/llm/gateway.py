@@ -8,12 +8,15 @@ once with a one-line ``ModelUnavailable`` that never includes the key.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -92,8 +95,21 @@ def _client(base_url: str, api_key: str | None, timeout: float) -> openai.OpenAI
 class ChatGateway:
     """Chat completions, streamed or whole."""
 
-    def __init__(self, settings: Settings, base_url: str, model: str, *, extra_ok: bool) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        base_url: str,
+        model: str,
+        *,
+        extra_ok: bool,
+        serial: Path | None = None,
+    ) -> None:
+        """``serial``: a lock file every call holds while it runs (the bundled model's two
+        servers share 2 cores: run side by side, 4 llama.cpp threads on 2 cores slow both
+        down; one at a time, as one server queued them)."""
         key = settings.api_key.get_secret_value() if settings.api_key else None
+        self.serial = serial
+        self.wait_s = settings.request_timeout
         self.base_url = base_url
         self.model = model
         self.retries = settings.max_retries
@@ -133,11 +149,12 @@ class ChatGateway:
             # llama-cpp-python sends none unless top_logprobs is also given (measured).
             kw["logprobs"] = True
             kw["top_logprobs"] = 1
-        resp = _retrying(
-            lambda: self._client.chat.completions.create(**kw),
-            retries=self.retries,
-            what=self._what,
-        )
+        with self._turn():
+            resp = _retrying(
+                lambda: self._client.chat.completions.create(**kw),
+                retries=self.retries,
+                what=self._what,
+            )
         choices = getattr(resp, "choices", None)  # an HTML page or garbage parses to a str
         if not choices or getattr(choices[0], "message", None) is None:
             raise ModelReplyError(f"{self._what} sent a reply that is not a chat completion")
@@ -148,6 +165,30 @@ class ChatGateway:
         """Yield text deltas. Retries cover opening the stream; a stream that breaks
         mid-way, or ends without its finish marker, raises (re-sending would duplicate
         text, and a cut-off answer must never pass as a finished one)."""
+        with self._turn():
+            yield from self._stream(messages, params)
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self.serial is None:
+            yield
+            return
+        with self.serial.open("a") as lock:  # released when the file closes
+            # A holder that never lets go (a stream nobody reads to its end) must not hang
+            # every later call: past the request timeout, go ahead unserialised.
+            deadline = time.monotonic() + self.wait_s
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        log.warning("model lock %s still held; calling anyway", self.serial)
+                        break
+                    time.sleep(0.05)
+            yield
+
+    def _stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         stream = _retrying(
             lambda: self._client.chat.completions.create(**self._kwargs(messages, params, True)),
             retries=self.retries,

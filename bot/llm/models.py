@@ -70,7 +70,8 @@ def open_chat(settings: Settings, side: bool = False) -> Connection:
         slot = Slot.WRITER if side and settings.bundled_writer_server else Slot.ANSWER
         server = ensure_server(settings, slot=slot)
         started = server.started_here
-        gw = ChatGateway(settings, server.base_url, server.model, extra_ok=True)
+        serial = settings.model_dir / "compute.lock" if settings.bundled_writer_server else None
+        gw = ChatGateway(settings, server.base_url, server.model, extra_ok=True, serial=serial)
     else:
         gw = ChatGateway(settings, str(settings.base_url), model_name(settings), extra_ok=False)
     if settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):

@@ -126,3 +126,49 @@ def test_credentials_in_urls_are_never_shown(fake_model: FakeOpenAI) -> None:
     with pytest.raises(ModelUnavailable) as err:
         ChatGateway(s, url, "m", extra_ok=False).complete(MSG, ChatParams())
     assert "hunter2" not in str(err.value) and "ann" not in str(err.value)
+
+
+def test_a_serial_lock_runs_calls_one_at_a_time_across_gateways(
+    fake_model: FakeOpenAI, tmp_path: object
+) -> None:
+    """The bundled model's two servers share one lock: a gloss waits for the answer's
+    stream to end, as one server's queue made it wait (4 llama.cpp threads on 2 cores
+    slow both down)."""
+    import threading
+    from pathlib import Path
+
+    lock = Path(str(tmp_path)) / "compute.lock"
+    s = Settings(base_url=fake_model.base_url)
+    answer = ChatGateway(s, fake_model.base_url, "m", extra_ok=False, serial=lock)
+    writer = ChatGateway(s, fake_model.base_url, "m", extra_ok=False, serial=lock)
+    fake_model.delay = 0.4
+    fake_model.replies = ["a b c"] * 4
+    spans: list[tuple[float, float]] = []
+
+    def call(gw: ChatGateway, streamed: bool) -> None:
+        t = time.monotonic()
+        if streamed:
+            list(gw.stream(MSG, ChatParams()))
+        else:
+            gw.complete(MSG, ChatParams())
+        spans.append((t, time.monotonic()))
+
+    threads = [
+        threading.Thread(target=call, args=(answer, True)),
+        threading.Thread(target=call, args=(writer, False)),
+    ]
+    t0 = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert time.monotonic() - t0 >= 0.8  # one after the other
+    # without the lock the same two calls overlap
+    free = [ChatGateway(s, fake_model.base_url, "m", extra_ok=False) for _ in range(2)]
+    threads = [threading.Thread(target=call, args=(gw, False)) for gw in free]
+    t0 = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert time.monotonic() - t0 < 0.75
