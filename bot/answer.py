@@ -367,11 +367,28 @@ _VAGUE = re.compile(
 )
 
 
+# A distance, share or year is not a count ("15 members surrendered in Diyala (60 km east
+# of Baghdad)" lost its 15 and kept the 60), unless the question asks for one.
+_MEASURED = re.compile(
+    r"\d[\d.,]*\s*(?:كلم|كم|كيلومتر\w*|km|kilomet\w*|miles?|ميلا?|متر\w*|met(?:er|re)s?"
+    r"|%|٪|percent|بالمئة|بالمائة|في المئة)|\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_ASKS_MEASURE = re.compile(
+    r"\bhow (?:far|long|high|tall|wide|deep)\b|\bdistance\b|\bpercent|\bwhat (?:percentage|"
+    r"share|year)\b|\bwhen\b|\byear\b|تبعد|مسافة|ارتفاع|طول|عرض|نسبة|متى|عام|سنة|كيلومتر",
+    re.IGNORECASE,
+)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
 def missing(question: str, answer: str) -> list[str]:
     """What the question asks for that the answer does not give: a figure for "how
     many" (the bundled model often restates the question's sentence without its number).
     Such an answer is retried once, then shown marked, never as if it answered."""
-    plain = MARKER.sub(" ", answer)
+    plain = MARKER.sub(" ", answer).translate(_DIGITS)
+    if not _ASKS_MEASURE.search(question):
+        plain = _MEASURED.sub(" ", plain)
     if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
         return ["no figure, though the question asks how many"]
     return []

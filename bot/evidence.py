@@ -46,7 +46,8 @@ MAX_WORDS = 30  # bench/evidence.py: seed recall the same as 40, 17% fewer token
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*(?:من|مَن)\s", re.IGNORECASE)
 _WHERE = re.compile(r"^\s*where\b|^\s*(?:أين|اين)\s", re.IGNORECASE)
 _HOW_MANY = re.compile(
-    r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b|\bكم\b|\bعدد\b|\bنسبة\b",
+    # و/ف written onto the word: "وكم عنصرا…؟" (and how many…?) is a how-many question too
+    r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b|(?<!\w)[وف]?(?:كم|عدد|نسبة)\b",
     re.IGNORECASE,
 )
 

@@ -179,3 +179,27 @@ def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
     assert (
         strip_lead_in("According to the army, 5 died [1].") == "According to the army, 5 died [1]."
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "flagged"),
+    [
+        # the figure left out, only the distance of the same sentence kept
+        (
+            "وكم عنصرا من التنظيم سلموا أنفسهم في ديالى؟",
+            "سلموا أنفسهم في ديالى (60 كلم شرق بغداد) [3].",
+            True,
+        ),
+        ("How many people were killed?", "People were killed in 2016 [1].", True),
+        ("How many people were killed?", "15 people were killed 20 km from Mosul [1].", False),
+        ("كم تبعد ديالى عن بغداد؟", "تبعد ديالى 60 كلم عن بغداد [1].", False),  # asked: a distance
+        ("What percentage of the city is held?", "About 90% [1].", False),
+        ("How many villages were taken?", "The army took ٥٠ villages [1].", False),
+        ("How many fled?", "Hundreds of families fled [2].", False),  # a rough count
+        ("Who announced it?", "The prime minister announced it [1].", False),  # not how many
+    ],
+)
+def test_a_how_many_answer_must_give_a_count(question: str, answer: str, flagged: bool) -> None:
+    from bot.answer import missing
+
+    assert bool(missing(question, answer)) is flagged
