@@ -24,14 +24,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.arabic import detect_language
-from bot.cite import MARKER, Citation, Settled, attach_markers, resolve, settle
+from bot.cite import Citation, Settled, attach_markers, missing, resolve, settle, strip_lead_in
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.evidence import article_names, asks_how_many, question_names, select
+from bot.evidence import article_names, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
-from bot.numbers import values
 from bot.retrieve import Hit, Retriever, SearchResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
@@ -343,55 +342,6 @@ class _Asker:
             resolved.repaired_markers,
             missing(t.question, settled.text),
         )
-
-
-# "According to article A, ..." / "According to the passage, ...": the prompt's labels are
-# not the reader's; the citation says where it comes from.
-_LEAD_IN = re.compile(
-    r"(?:(?<=^)|(?<=[.!?]\s))(?:according to|as (?:stated|reported) in|in)\s+"
-    r"(?:the\s+)?(?:article\s+[A-Z]\b|passages?(?:\s*\[?\d+\]?)?)\s*,?\s*(\w)",
-    re.IGNORECASE,
-)
-
-
-def strip_lead_in(text: str) -> str:
-    """The answer without lead-ins naming the prompt's passages or article letters."""
-    return _LEAD_IN.sub(lambda m: m.group(1).upper(), text)
-
-
-# A count the sources give only roughly ("dozens of", "عشرات") answers "how many" too.
-_VAGUE = re.compile(
-    r"\b(?:dozens|scores|hundreds|thousands|millions|several|a few|a number of)\b"
-    r"|(?:^|\s)[وب]?(?:ال)?(?:عشرات|مئات|آلاف|الاف|ملايين|بضع|بضعة|عدد من)",
-    re.IGNORECASE,
-)
-
-
-# A distance, share or year is not a count ("15 members surrendered in Diyala (60 km east
-# of Baghdad)" lost its 15 and kept the 60), unless the question asks for one.
-_MEASURED = re.compile(
-    r"\d[\d.,]*\s*(?:كلم|كم|كيلومتر\w*|km|kilomet\w*|miles?|ميلا?|متر\w*|met(?:er|re)s?"
-    r"|%|٪|percent|بالمئة|بالمائة|في المئة)|\b(?:19|20)\d\d\b",
-    re.IGNORECASE,
-)
-_ASKS_MEASURE = re.compile(
-    r"\bhow (?:far|long|high|tall|wide|deep)\b|\bdistance\b|\bpercent|\bwhat (?:percentage|"
-    r"share|year)\b|\bwhen\b|\byear\b|تبعد|مسافة|ارتفاع|طول|عرض|نسبة|متى|عام|سنة|كيلومتر",
-    re.IGNORECASE,
-)
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
-
-
-def missing(question: str, answer: str) -> list[str]:
-    """What the question asks for that the answer does not give: a figure for "how
-    many" (the bundled model often restates the question's sentence without its number).
-    Such an answer is retried once, then shown marked, never as if it answered."""
-    plain = MARKER.sub(" ", answer).translate(_DIGITS)
-    if not _ASKS_MEASURE.search(question):
-        plain = _MEASURED.sub(" ", plain)
-    if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
-        return ["no figure, though the question asks how many"]
-    return []
 
 
 def _memo(gloss: Gloss) -> Gloss:

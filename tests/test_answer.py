@@ -167,7 +167,7 @@ def test_model_server_down_is_a_clear_error(seeded_bot: Newsbot, fake_model: Fak
 
 def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
     """ "According to article A" names a prompt label the reader never sees."""
-    from bot.answer import strip_lead_in
+    from bot.cite import strip_lead_in
 
     assert strip_lead_in("According to article A, 11 fighters were killed [3].") == (
         "11 fighters were killed [3]."
@@ -200,6 +200,6 @@ def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
     ],
 )
 def test_a_how_many_answer_must_give_a_count(question: str, answer: str, flagged: bool) -> None:
-    from bot.answer import missing
+    from bot.cite import missing
 
     assert bool(missing(question, answer)) is flagged
