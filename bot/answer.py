@@ -24,13 +24,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.arabic import detect_language
-from bot.cite import Citation, Settled, attach_markers, missing, resolve, settle, strip_lead_in
+from bot.cite import (
+    Citation,
+    Gap,
+    Settled,
+    attach_markers,
+    missing,
+    resolve,
+    settle,
+    strip_lead_in,
+)
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
 from bot.evidence import article_names, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
+from bot.names import respell
 from bot.retrieve import Hit, Retriever, SearchResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
@@ -180,7 +190,7 @@ class _Attempt:
     settled: Settled | None  # None: the model declined
     invalid: int = 0
     repaired: int = 0
-    missing: list[str] = field(default_factory=list)  # what the question asks, not given
+    missing: list[Gap] = field(default_factory=list)  # what the question asks, not given
 
     @property
     def problems(self) -> list[str]:
@@ -189,7 +199,7 @@ class _Attempt:
         return [
             *self.settled.unsupported,
             *(f"not about {n}" for n in self.settled.off_topic),
-            *self.missing,
+            *map(str, self.missing),
         ]
 
 
@@ -241,7 +251,8 @@ def stream_answer(
             again = _evidence(turn, settings, retriever, glossary, exclude=used) or passages
         else:  # it misread its sentences: the same ones and the next best, and the note
             again = _evidence(turn, settings, retriever, glossary, extra=2) or passages
-        kind = "retry_missing" if attempt.problems == attempt.missing else "retry_note"
+        gaps = [str(g) for g in attempt.missing]
+        kind = f"retry_{attempt.missing[0].kind}" if attempt.problems == gaps else "retry_note"
         second = yield from ask(again, _note(prompt, lang, reason, kind))
         tries = 2
         if second.settled is None or len(second.problems) < len(attempt.problems):
@@ -330,6 +341,8 @@ class _Asker:
         raw = strip_lead_in("".join(parts).strip())
         if not raw or (_DECLINE.search(raw) and len(raw) < 80):
             return _Attempt(passages, raw, None)
+        if t.lang == "en":  # "Kerkuk" -> Kirkuk: the glossary's spelling of the passages' names
+            raw = respell(raw, [h.text for h in passages], self.glossary, t.question).text
         resolved = resolve(attach_markers(raw, passages, self.embedder), passages)
         names = question_names(f"{t.question} {t.query}", self.glossary)
         articles = article_names(t.result.hits, self.glossary)
@@ -340,7 +353,7 @@ class _Asker:
             settled,
             resolved.invalid_markers,
             resolved.repaired_markers,
-            missing(t.question, settled.text),
+            missing(t.question, settled.text, [c.quote for c in settled.citations], self.glossary),
         )
 
 
@@ -369,7 +382,7 @@ def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss 
         model,
         invalid_markers=attempt.invalid,
         repaired_markers=attempt.repaired,
-        unsupported=[*settled.unsupported, *off, *attempt.missing],
+        unsupported=[*settled.unsupported, *off, *map(str, attempt.missing)],
         dropped=settled.dropped,
         attempts=tries,
     )

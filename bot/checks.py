@@ -229,6 +229,16 @@ def _roles_ar(clause: str) -> set[str]:
     }
 
 
+def roles(text: str) -> set[str]:
+    """What the figures of ``text`` count (killed, wounded, militants...), in either
+    script; Arabic words with the article too ("القتلى" as "قتلى")."""
+    if arabic_share(text) <= 0.5:
+        return _roles_en(text)
+    plain = normalize(text)
+    bare = " ".join(w[2:] if w.startswith("ال") and len(w) > 4 else w for w in plain.split())
+    return _roles_ar(plain) | _roles_ar(bare)
+
+
 def _clauses_by_value(text: str, roles: Callable[[str], set[str]]) -> dict[float, set[str]]:
     out: dict[float, set[str]] = {}
     for m in _CLAUSE.finditer(normalize(text)):

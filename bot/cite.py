@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from bot.arabic import numbers
-from bot.checks import number_roles, ungrounded_numbers
+from bot.checks import ROLE_GROUPS, number_roles, roles, ungrounded_numbers
 from bot.embed import Embedder
-from bot.evidence import asks_how_many
+from bot.evidence import asks_how_many, asks_who
 from bot.glossary import Glossary, Term
 from bot.numbers import values
 from bot.retrieve import Hit
@@ -197,9 +197,15 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
     out += [
         f"name {en}"
         for en in dict.fromkeys(t.en for t in _names(plain, glossary))
-        if en not in held
+        if not _held(en, held)
     ]
     return out
+
+
+def _held(name: str, held: set[str]) -> bool:
+    """``name`` or a longer name that holds it: "Jones" of Stuart Jones (the Arabic
+    matches the full name alone, the English both)."""
+    return name in held or any(re.search(rf"\b{re.escape(name)}\b", h) for h in held)
 
 
 def _names(text: str, glossary: Glossary) -> list[Term]:
@@ -293,13 +299,85 @@ _ASKS_MEASURE = re.compile(
 )
 
 
-def missing(question: str, answer: str) -> list[str]:
+@dataclass(frozen=True)
+class Gap:
+    """What the question asks that the answer does not give; ``kind`` picks the retry's
+    note (``retry_<kind>`` in prompts/answer.yaml)."""
+
+    kind: str  # "missing" (no figure), "role" (a figure of something else), "who"
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def missing(
+    question: str,
+    answer: str,
+    quotes: Sequence[str] = (),
+    glossary: Glossary | None = None,
+) -> list[Gap]:
     """What the question asks for that the answer does not give: a figure for "how
-    many" (the bundled model often restates the question's sentence without its number).
-    Such an answer is retried once, then shown marked, never as if it answered."""
+    many" (the bundled model often restates the question's sentence without its number),
+    a figure of what the question counts (the killed, not the wounded), a name for "who"
+    when the cited sentences (``quotes``) give one. Such an answer is retried once, then
+    shown marked, never as if it answered."""
     plain = MARKER.sub(" ", answer).translate(_DIGITS)
     if not _ASKS_MEASURE.search(question):
         plain = _MEASURED.sub(" ", plain)
     if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
-        return ["no figure, though the question asks how many"]
-    return []
+        return [Gap("missing", "no figure, though the question asks how many")]
+    gaps = _other_count(question, plain)
+    if glossary is not None:
+        gaps += _no_name(question, plain, quotes, glossary)
+    return gaps
+
+
+_EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
+
+
+def _other_count(question: str, answer: str) -> list[Gap]:
+    """ "How many were wounded?" answered with the killed: the figure may be in the cited
+    sentence, and it answers another question."""
+    if not asks_how_many(question):
+        return []
+    asked, said = roles(question) & _EVENTS, roles(answer) & _EVENTS
+    if not asked or not said or asked & said:
+        return []
+    return [
+        Gap(
+            "role",
+            f"the answer counts the {'/'.join(sorted(said))}, "
+            f"the question asks about the {'/'.join(sorted(asked))}",
+        )
+    ]
+
+
+# A title standing in for a name: "the United States ambassador" for "who announced it?"
+_TITLE = re.compile(
+    r"\b(?:ambassadors?|ministers?|commanders?|spokes\w+|leaders?|presidents?|premier|"
+    r"officials?|chiefs?|head|governors?|envoys?|generals?|secretary|directors?|mayors?|"
+    r"colonel|brigadier|correspondents?|sources?)\b"
+    r"|(?:^|\s)[وب]?(?:ال)?(?:سفير|وزير|قائد|ناطق|متحدث|زعيم|رئيس|مسؤول|محافظ|آمر|امر|عميد|"
+    r"لواء|مدير|مراسل|مصدر)",
+    re.IGNORECASE,
+)
+_ACTORS = ("forces", "organisations")
+
+
+def _no_name(question: str, answer: str, quotes: Sequence[str], glossary: Glossary) -> list[Gap]:
+    """ "Who?" answered with no person, though a cited sentence names one: with a title
+    instead ("the ambassador"), or with nobody at all."""
+    if not asks_who(question):
+        return []
+
+    def people(text: str) -> set[str]:
+        return {t.en for t in _names(text, glossary) if t.kind == "people"}
+
+    named = set().union(*(people(q) for q in quotes)) - people(question)
+    if not named or people(answer):
+        return []
+    actors = [t for t in _names(answer, glossary) if t.kind in _ACTORS]
+    if actors and not _TITLE.search(answer):
+        return []  # "Iraqi forces repelled it": a group can be the answer to "who"
+    return [Gap("who", "no name, though the question asks who")]

@@ -43,13 +43,22 @@ MIN_WORDS = 3  # a sentence shorter than this is a caption or a heading
 # A longer sentence is cut at its clauses: the prompt (read before the first token) stays
 # small, and a number keeps the clause that says what it counts.
 MAX_WORDS = 30  # bench/evidence.py: seed recall the same as 40, 17% fewer tokens
-_WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*(?:من|مَن)\s", re.IGNORECASE)
+_WHO = re.compile(
+    r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhat (?:is|was) the name\b"
+    r"|^\s*[وف]?(?:من|مَن)\s+(?!(?:أين|اين|أي|اي|أية|اية)\s)|(?:ما|وما) (?:هو )?اسم",
+    re.IGNORECASE,
+)
 _WHERE = re.compile(r"^\s*where\b|^\s*(?:أين|اين)\s", re.IGNORECASE)
 _HOW_MANY = re.compile(
     # و/ف written onto the word: "وكم عنصرا…؟" (and how many…?) is a how-many question too
     r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b|(?<!\w)[وف]?(?:كم|عدد|نسبة)\b",
     re.IGNORECASE,
 )
+
+
+def asks_who(question: str) -> bool:
+    """A question for a person: who / whom / what is the name of / من / ما اسم."""
+    return bool(_WHO.search(question))
 
 
 def asks_how_many(question: str) -> bool:

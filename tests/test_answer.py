@@ -203,3 +203,35 @@ def test_a_how_many_answer_must_give_a_count(question: str, answer: str, flagged
     from bot.cite import missing
 
     assert bool(missing(question, answer)) is flagged
+
+
+GLOSSARY = load_glossary(ROOT / "prompts" / "glossary.yaml")
+JONES = "وقال جونز في لقاء مع الصحافيين إن «هناك تعاونا بين قوات البيشمركة والقوات العراقية»"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kind"),
+    [
+        # a figure of the cited sentence, of something else than asked
+        ("How many people were wounded in Kirkuk?", "46 people were killed [2].", "role"),
+        ("How many people were wounded in Kirkuk?", "133 people were wounded [2].", None),
+        ("كم عنصرا من داعش قتلوا؟", "أصيب ثمانية آخرون من الشرطة [4].", "role"),
+        ("كم عدد القتلى؟", "أصيب ثمانية [4].", "role"),  # القتلى: with the article
+        ("كم عدد القتلى؟", "قتل 11 من التنظيم [4].", None),
+        ("How many were killed and wounded?", "46 were killed [1].", None),  # part of it
+        ("How many villages were taken?", "46 were killed [1].", None),  # asks no event
+        # "who" with a title, or nobody, where the cited sentence names a person
+        ("Who said there is cooperation?", "The US ambassador said so [1].", "who"),
+        ("Who said there is cooperation?", "It was said in Makhmour [1].", "who"),
+        ("Who said there is cooperation?", "Jones said so [1].", None),
+        ("Who said there is cooperation?", "The Peshmerga and Iraqi forces [1].", None),  # a group
+        ("من قال ذلك؟", "قال السفير الأمريكي ذلك [1].", "who"),
+        ("من أين جاءت القوات؟", "من مخمور [1].", None),  # "from where": not "who"
+        ("Who did Jones meet?", "He met journalists [1].", None),  # the only name is asked
+    ],
+)
+def test_an_answer_must_answer_what_was_asked(question: str, answer: str, kind: str | None) -> None:
+    from bot.cite import missing
+
+    gaps = missing(question, answer, [JONES], GLOSSARY)
+    assert [g.kind for g in gaps] == ([kind] if kind else [])

@@ -240,3 +240,80 @@ def test_arabic_questions_get_arabic_sentences(
     seeded_bot.answer(question)
     passages = prompt_passages(answer_prompts(fake_model)[0])
     assert any("133" in t for t in passages.values())
+
+
+AID_WHO = "Who said that Washington gave the Peshmerga 415 million dollars in aid?"
+
+
+def _first_then(first: str, second: str, marker: str) -> Callable[[list[dict[str, Any]]], str]:
+    """A scripted model: ``first`` then ``second`` for answer prompts, citing the passage
+    that holds ``marker``; side prompts (glosses) get a fixed line."""
+    replies = iter([first, second])
+
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if not user.startswith("Passages:"):
+            return "A gloss."
+        n = next((n for n, t in prompt_passages(user).items() if marker in t), 1)
+        return next(replies).format(n=n)
+
+    return model
+
+
+def test_who_answered_with_a_title_is_asked_again_for_the_name(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """ "The United States ambassador" for "who": the cited sentence names Stuart Jones."""
+    fake_model.responder = _first_then(
+        "The United States ambassador in Iraq said it [{n}].",
+        "Stuart Jones, the US ambassador in Iraq, said it [{n}].",
+        "415",
+    )
+    events = list(seeded_bot.chat(AID_WHO))
+    (retry,) = [e for e in events if isinstance(e, Retrying)]
+    assert "no name" in retry.reason
+    _, second = answer_prompts(fake_model)
+    assert "gave no name" in second
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.answer.verified and "Jones" in done.answer.answer
+
+
+def test_who_answered_with_a_title_twice_is_marked(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    fake_model.responder = _first_then(
+        "The ambassador said it [{n}].", "The US ambassador said it [{n}].", "415"
+    )
+    a = seeded_bot.answer(AID_WHO)
+    assert a.attempts == 2 and not a.verified
+    assert "no name, though the question asks who" in a.unsupported
+
+
+def test_a_figure_of_the_killed_for_the_wounded_is_asked_again(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """ "46 people were killed and 133 wounded": the killed do not answer "how many
+    wounded", though the figure is in the cited sentence."""
+    fake_model.responder = _first_then(
+        "46 people were killed in the clashes in Kirkuk [{n}].",
+        "133 people were wounded in the clashes in Kirkuk [{n}].",
+        "133",
+    )
+    events = list(seeded_bot.chat("How many people were wounded in the clashes in Kirkuk?"))
+    (retry,) = [e for e in events if isinstance(e, Retrying)]
+    assert "question asks about the wounded" in retry.reason
+    _, second = answer_prompts(fake_model)
+    assert "exactly what the question asks" in second
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.answer.verified and "133" in done.answer.answer
+
+
+def test_a_misspelt_name_takes_the_glossary_spelling(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """كركوك written "Kerkuk" by the model: the reader gets Kirkuk, checked as Kirkuk."""
+    fake_model.responder = citing_48("Security forces killed 48 militants in Kerkuk [{n}].")
+    a = seeded_bot.answer(KILLED_48)
+    assert "Kirkuk" in a.answer and "Kerkuk" not in a.answer and a.verified

@@ -1,0 +1,132 @@
+"""English spellings of the sources' names: a misspelt transliteration is put right.
+
+The bundled model spells Arabic names its own way: كركوك as "Kerkuk", جونز as "John Z.".
+The reader cannot check the Arabic, and a name the glossary knows under another spelling
+is one they cannot look up or match with the rest of the page. So a capitalised run of
+words in an English answer that is not already a glossary spelling is compared, by its
+consonant skeleton, with the glossary names the passages hold; an exact skeleton match
+(three consonants at least) takes the glossary's English. Vowels, و/ي, alif, hamza, ʿayn
+and h are left out on both sides: they are where transliterations differ most.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.glossary import Glossary, Term
+
+# Arabic letter -> consonant class; letters not listed (vowels, glottals, h) are dropped.
+_AR = str.maketrans(
+    {
+        "ب": "b", "ت": "t", "ط": "t", "ث": "t", "ج": "j", "خ": "x", "د": "d", "ذ": "d",
+        "ض": "d", "ظ": "z", "ز": "z", "ر": "r", "س": "s", "ص": "s", "ش": "c", "غ": "g",
+        "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+    }
+)  # fmt: skip
+_AR_CLASSES = set("btjxdzrscgfklmn")
+# English letter groups -> the same classes, in one pass ("kh" is x, not k then h).
+_EN = {
+    "kh": "x", "sh": "c", "ch": "c", "th": "t", "dh": "d", "gh": "g", "ph": "f", "ck": "k",
+    "q": "k", "c": "k", "v": "f", "p": "b", "x": "ks",
+}  # fmt: skip
+_EN_GROUP = re.compile("|".join(sorted(_EN, key=len, reverse=True)))
+_ARTICLE_AR = re.compile(r"^[وفبلك]?ال(?=..)")
+_ARTICLE_EN = re.compile(r"^(?:al|el|a[dnrstz]|e[dnrstz])-", re.IGNORECASE)
+_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:al|el|bin|ibn|bint)-?\s*)?[A-Z][\w'’-]*)*\.?")
+MIN_CONSONANTS = 3  # shorter skeletons collide by chance
+
+
+def _dedupe(s: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+def skeleton_ar(name: str) -> str:
+    """The consonant classes of an Arabic name, its article and doubled letters left out."""
+    words = [_ARTICLE_AR.sub("", w) for w in re.findall(r"[\u0621-\u064a]+", name)]
+    return _dedupe("".join(c for c in "".join(words).translate(_AR) if c in _AR_CLASSES))
+
+
+def skeleton_en(name: str) -> str:
+    """The same for a Latin spelling ("Kerkuk" and كركوك are both "krk")."""
+    words = [_ARTICLE_EN.sub("", w) for w in re.findall(r"[A-Za-z-]+", name)]
+    s = "".join(words).lower().replace("-", "")
+    s = _EN_GROUP.sub(lambda m: _EN[m.group(0)], s)
+    return _dedupe(re.sub(r"[^btjxdzrscgfklmn]", "", s))
+
+
+@dataclass(frozen=True)
+class Respelt:
+    text: str
+    changed: list[tuple[str, str]]  # (as written, the glossary's English)
+
+
+def respell(text: str, sources: Sequence[str], glossary: Glossary, keep: str = "") -> Respelt:
+    """``text`` with names the passages hold (``sources``) in the glossary's spelling.
+
+    A run already spelt as some glossary entry, or written in ``keep`` (the question: the
+    user's own spelling), stays as it is."""
+    terms: dict[str, Term] = {}
+    for s in sources:
+        for m in glossary.find(s):
+            sk = skeleton_ar(m.term.ar)
+            if len(sk) >= MIN_CONSONANTS:
+                terms.setdefault(sk, m.term)
+    if not terms:
+        return Respelt(text, [])
+    # every glossary spelling, and each word of one ("Baghdadi" of Abu Bakr al-Baghdadi,
+    # which must not become the city Baghdad: the skeletons agree)
+    forms = [f.lower() for t in glossary.terms for f in t.english_forms()]
+    known = {*forms, *(_ARTICLE_EN.sub("", w) for f in forms for w in f.split())}
+    changed: list[tuple[str, str]] = []
+
+    def fix(m: re.Match[str]) -> str:
+        run = m.group(0)
+        words = run.rstrip(".").split()
+        # the longest stretch of the run that is one of the passages' names; words of a
+        # stretch already spelt right are not respelt inside it ("Bakr al-Baghdadi")
+        right: set[int] = set()
+        for n in range(len(words), 0, -1):
+            for i in range(len(words) - n + 1):
+                part = " ".join(words[i : i + n])
+                if part.lower() in known or _written(part, keep):
+                    right.update(range(i, i + n))
+                    continue
+                term = terms.get(skeleton_en(part))
+                if term is None or right & set(range(i, i + n)):
+                    continue
+                if _derived(part, term, glossary):
+                    continue
+                changed.append((part, term.en))
+                head, tail = " ".join(words[:i]), " ".join(words[i + n :])
+                en = term.en
+                if not head and _ARTICLE_EN.match(text[max(0, m.start() - 3) : m.start()]):
+                    en = _ARTICLE_EN.sub("", en)  # "al-Nasar" -> "al-Nasr", not "al-al-Nasr"
+                # "John Z." -> "Jones": the dot was the initial's, not the sentence's
+                initial = not tail and len(words[-1]) == 1
+                dot = "." if run.endswith(".") and not initial else ""
+                return " ".join(x for x in (head, en, tail) if x) + dot
+        return run
+
+    out = _RUN.sub(fix, text)
+    return Respelt(out, changed)
+
+
+def _written(part: str, text: str) -> bool:
+    return bool(re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text, re.IGNORECASE))
+
+
+def _derived(part: str, term: Term, glossary: Glossary) -> bool:
+    """``part`` is not a misspelling of ``term`` but a word made from it, or another
+    spelling the glossary already gives it."""
+    if any(
+        term.en.lower() == f.lower()
+        for t in glossary.named_in_english(part)
+        for f in t.english_forms()
+    ):
+        return True
+    low, want = part.lower(), term.en.lower()
+    if low.startswith(want) or want.startswith(low):  # "Iraqi" of Iraq
+        return True
+    return low.endswith("i") and not want.endswith(("i", "y"))  # a nisba: "Bagdadi"
