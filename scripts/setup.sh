@@ -18,8 +18,18 @@ uv=$(command -v uv || echo "$python -m uv")
 # uv caches the built wheel, but going online it revalidates the source archive and then
 # builds it again: so the package cache is tried first, offline (seconds), and only what
 # it lacks comes from the registry.
-if ! $uv pip install --quiet --offline -p .venv -e ".[${extras}]" 2>/dev/null; then
-  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $uv pip install --quiet -p .venv -e ".[${extras}]"
+# On x86_64 the build leaves out llama.cpp's AMX kernels: -march=native turns them on where
+# the CPU lists AMX, and in a VM that lists it without granting the tile state (seen here:
+# a Xeon VM), every answer crashed the server ("general protection fault ... ldtilecfg").
+# AVX2/AVX-512, which the prompt reading uses, stay on.
+build=()
+if [[ $(uname -m) == x86_64 ]]; then
+  noamx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  build=(--config-settings-package "llama-cpp-python:cmake.define.CMAKE_C_FLAGS=${noamx}"
+         --config-settings-package "llama-cpp-python:cmake.define.CMAKE_CXX_FLAGS=${noamx}")
+fi
+if ! $uv pip install --quiet --offline -p .venv "${build[@]}" -e ".[${extras}]" 2>/dev/null; then
+  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $uv pip install --quiet -p .venv "${build[@]}" -e ".[${extras}]"
 fi
 
 if [[ "$extras" == *dev* ]] && ! command -v chromium >/dev/null 2>&1; then
