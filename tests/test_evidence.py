@@ -260,23 +260,52 @@ def _first_then(first: str, second: str, marker: str) -> Callable[[list[dict[str
     return model
 
 
-def test_who_answered_with_a_title_is_asked_again_for_the_name(
-    seeded_bot: Newsbot, fake_model: FakeOpenAI
+@pytest.mark.parametrize(
+    ("question", "first", "second", "marker", "reason", "note", "shown"),
+    [
+        # "The United States ambassador" for "who": the cited sentence names Stuart Jones
+        (
+            AID_WHO,
+            "The United States ambassador in Iraq said it [{n}].",
+            "Stuart Jones, the US ambassador in Iraq, said it [{n}].",
+            "415",
+            "no name",
+            "gave no name",
+            "Jones",
+        ),
+        # "46 killed and 133 wounded": the killed do not answer "how many wounded", though
+        # the figure is in the cited sentence
+        (
+            "How many people were wounded in the clashes in Kirkuk?",
+            "46 people were killed in the clashes in Kirkuk [{n}].",
+            "133 people were wounded in the clashes in Kirkuk [{n}].",
+            "133",
+            "question asks about the wounded",
+            "exactly what the question asks",
+            "133",
+        ),
+    ],
+)
+def test_an_answer_to_another_question_is_asked_again_with_its_note(
+    seeded_bot: Newsbot,
+    fake_model: FakeOpenAI,
+    question: str,
+    first: str,
+    second: str,
+    marker: str,
+    reason: str,
+    note: str,
+    shown: str,
 ) -> None:
-    """ "The United States ambassador" for "who": the cited sentence names Stuart Jones."""
-    fake_model.responder = _first_then(
-        "The United States ambassador in Iraq said it [{n}].",
-        "Stuart Jones, the US ambassador in Iraq, said it [{n}].",
-        "415",
-    )
-    events = list(seeded_bot.chat(AID_WHO))
+    fake_model.responder = _first_then(first, second, marker)
+    events = list(seeded_bot.chat(question))
     (retry,) = [e for e in events if isinstance(e, Retrying)]
-    assert "no name" in retry.reason
-    _, second = answer_prompts(fake_model)
-    assert "gave no name" in second
+    assert reason in retry.reason
+    prompt_1, prompt_2 = answer_prompts(fake_model)
+    assert note not in prompt_1 and note in prompt_2
     done = events[-1]
     assert isinstance(done, Done)
-    assert done.answer.verified and "Jones" in done.answer.answer
+    assert done.answer.verified and shown in done.answer.answer
 
 
 def test_who_answered_with_a_title_twice_is_marked(
@@ -288,26 +317,6 @@ def test_who_answered_with_a_title_twice_is_marked(
     a = seeded_bot.answer(AID_WHO)
     assert a.attempts == 2 and not a.verified
     assert "no name, though the question asks who" in a.unsupported
-
-
-def test_a_figure_of_the_killed_for_the_wounded_is_asked_again(
-    seeded_bot: Newsbot, fake_model: FakeOpenAI
-) -> None:
-    """ "46 people were killed and 133 wounded": the killed do not answer "how many
-    wounded", though the figure is in the cited sentence."""
-    fake_model.responder = _first_then(
-        "46 people were killed in the clashes in Kirkuk [{n}].",
-        "133 people were wounded in the clashes in Kirkuk [{n}].",
-        "133",
-    )
-    events = list(seeded_bot.chat("How many people were wounded in the clashes in Kirkuk?"))
-    (retry,) = [e for e in events if isinstance(e, Retrying)]
-    assert "question asks about the wounded" in retry.reason
-    _, second = answer_prompts(fake_model)
-    assert "exactly what the question asks" in second
-    done = events[-1]
-    assert isinstance(done, Done)
-    assert done.answer.verified and "133" in done.answer.answer
 
 
 def test_a_misspelt_name_takes_the_glossary_spelling(
