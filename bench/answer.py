@@ -9,11 +9,16 @@
 Per question (bench/data/seed_questions.dev.yaml, our own dev set, and the out-of-corpus
 ones there): correct and cited (an expected answer in the text, the expected file cited),
 declined where it should be, and, what matters most, **wrong but shown as verified**
-(neither correct nor declined nor marked unverified). Prompt size is counted in cl100k
+(neither correct nor declined nor marked unverified; an answer to a question the sources
+cannot answer counts as wrong). Prompt size is counted in cl100k
 tokens of the passages (close to the model's own); first token and total on this
 machine, with nothing else running.
 
-    python bench/answer.py [-n 20] [--index DIR] [--json FILE]
+    python bench/answer.py [-n 20] [--index DIR] [--json FILE] [--data FILE ...]
+        [--no-reread-row]
+
+``bench/data/seed_questions.near.yaml``: questions on the seeds' topic that they cannot
+answer (a count or a name they do not give), where a wrong answer is easiest to make.
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ def ask(bot: Newsbot, item: dict[str, Any]) -> dict[str, Any]:
     else:
         passages = passages[: bot.settings.top_k]
     ok = (not item.get("decline")) and (not answer.declined) and correct(item, answer)
-    wrong = not item.get("decline") and not answer.declined and not ok
+    wrong = not answer.declined and not ok  # an answer to a question the sources can't answer too
     return {
         "q": item["q"],
         "answer": answer.answer,
@@ -108,8 +113,8 @@ def table(name: str, rows: list[dict[str, Any]]) -> str:
     return (
         f"| {name} | {sum(r['correct'] for r in answerable)}/{len(answerable)} "
         f"| {sum(r['declined'] for r in off)}/{len(off)} "
-        f"| {sum(r['wrong_shown_verified'] for r in answerable)} "
-        f"| {sum(r['wrong_marked'] for r in answerable)} "
+        f"| {sum(r['wrong_shown_verified'] for r in rows)} "
+        f"| {sum(r['wrong_marked'] for r in rows)} "
         f"| {sum(r['declined'] for r in answerable)} "
         f"| {statistics.median(toks):.0f} "
         f"| {statistics.median(firsts):.2f} / {max(firsts):.2f} "
@@ -128,8 +133,17 @@ def main() -> None:
         help="add a row: English questions read the evidence's English glosses",
     )
     ap.add_argument("--only-english", action="store_true", help="English questions only")
+    ap.add_argument("--data", type=Path, action="append", help="question files (default: dev)")
+    ap.add_argument("--no-chunks", action="store_true", help="leave out the chunk-path row")
+    ap.add_argument(
+        "--no-reread-row",
+        action="store_true",
+        help="add a row: the sentence path without the second reading after a decline",
+    )
     args = ap.parse_args()
-    items = yaml.safe_load(DATA.read_text("utf-8"))["questions"]
+    items = [
+        q for f in args.data or [DATA] for q in yaml.safe_load(f.read_text("utf-8"))["questions"]
+    ]
     items = items[: args.n] if args.n else items
     if args.only_english:
         items = [i for i in items if detect_language(i["q"]) == "en"]
@@ -150,6 +164,10 @@ def main() -> None:
                 },
                 "sentences (now)": {},
             }
+            if args.no_chunks:
+                del variants["chunks (before)"]
+            if args.no_reread_row:
+                variants["sentences, no reread"] = {"answer_reread": False}
             if args.read_english:
                 variants["sentences, read in English"] = {"evidence_glossed": True}
             for name, update in variants.items():
@@ -170,7 +188,7 @@ def main() -> None:
         finally:
             bot.close()
     print(
-        "\n| path | correct & cited | declined (out of corpus) | wrong, shown as verified "
+        "\n| path | correct & cited | declined (not answerable) | wrong, shown as verified "
         "| wrong, marked unverified | declined (answerable) | prompt tokens (median) "
         "| first token median / max (s) | total median (s) |"
     )

@@ -28,10 +28,12 @@ __all__ = [
     "CheckReport",
     "Figure",
     "dropped_numbers",
+    "figure_roles",
     "figures",
     "frames",
     "number_roles",
     "polarity",
+    "roles",
     "support",
     "ungrounded_numbers",
     "values",
@@ -246,6 +248,17 @@ def _clauses_by_value(text: str, roles: Callable[[str], set[str]]) -> dict[float
         found = roles(clause)
         for f in figures(clause, source=True):
             out.setdefault(f.value, set()).update(found)
+    return out
+
+
+def figure_roles(text: str) -> dict[float, set[str]]:
+    """Each figure of ``text`` (either script) with what its clause says it counts."""
+    if arabic_share(text) > 0.5:
+        return _clauses_by_value(text, roles)
+    out: dict[float, set[str]] = {}
+    for m in _CLAUSE.finditer(text):  # English keeps its case: "IS" is not "is"
+        for f in figures(m.group(0), source=True):
+            out.setdefault(f.value, set()).update(_roles_en(m.group(0)))
     return out
 
 

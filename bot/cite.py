@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from bot.arabic import numbers
-from bot.checks import ROLE_GROUPS, number_roles, roles, ungrounded_numbers
+from bot.checks import ROLE_GROUPS, figure_roles, number_roles, roles, ungrounded_numbers
 from bot.embed import Embedder
 from bot.evidence import asks_how_many, asks_who
 from bot.glossary import Glossary, Term
@@ -334,23 +334,39 @@ def missing(
 
 
 _EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
+# Whose figure: only a specific side in the question is held to ("militants", "soldiers");
+# "people" may count anyone.
+_SIDES = frozenset({"militants", "troops"})
 
 
 def _other_count(question: str, answer: str) -> list[Gap]:
-    """ "How many were wounded?" answered with the killed: the figure may be in the cited
-    sentence, and it answers another question."""
+    """ "How many were wounded?" answered with the killed, "how many militants were
+    killed?" with "46 people were killed": the figure may be in the cited sentence, and
+    it answers another question."""
     if not asks_how_many(question):
         return []
-    asked, said = roles(question) & _EVENTS, roles(answer) & _EVENTS
-    if not asked or not said or asked & said:
-        return []
-    return [
-        Gap(
-            "role",
-            f"the answer counts the {'/'.join(sorted(said))}, "
-            f"the question asks about the {'/'.join(sorted(asked))}",
-        )
-    ]
+    asked = roles(question)
+    said = roles(answer) & _EVENTS
+    if asked & _EVENTS and said and not asked & said:
+        return [
+            Gap(
+                "role",
+                f"the answer counts the {'/'.join(sorted(said))}, "
+                f"the question asks about the {'/'.join(sorted(asked & _EVENTS))}",
+            )
+        ]
+    sides = asked & _SIDES
+    for found in figure_roles(answer).values():
+        whose = found & set(ROLE_GROUPS[1])
+        if sides and whose and not sides & whose:
+            return [
+                Gap(
+                    "role",
+                    f"the answer's figure counts {'/'.join(sorted(whose))}, "
+                    f"the question asks about {'/'.join(sorted(sides))}",
+                )
+            ]
+    return []
 
 
 # A title standing in for a name: "the United States ambassador" for "who announced it?"
@@ -375,9 +391,24 @@ def _no_name(question: str, answer: str, quotes: Sequence[str], glossary: Glossa
         return {t.en for t in _names(text, glossary) if t.kind == "people"}
 
     named = set().union(*(people(q) for q in quotes)) - people(question)
-    if not named or people(answer):
+    if people(answer):
         return []
+    if not named:  # "who is the spokesman of X?" -> "the commander of Y": a title for a title
+        return [Gap("who", "a title, not a name")] if _other_title(question, answer) else []
     actors = [t for t in _names(answer, glossary) if t.kind in _ACTORS]
     if actors and not _TITLE.search(answer):
         return []  # "Iraqi forces repelled it": a group can be the answer to "who"
     return [Gap("who", "no name, though the question asks who")]
+
+
+def _titles(text: str) -> set[str]:
+    stems = (
+        re.sub(r"^[وب]?(?:ال)?", "", m.group(0).strip().lower()) for m in _TITLE.finditer(text)
+    )
+    return {re.sub(r"s$", "", re.sub(r"men$", "man", t)) for t in stems}  # one per title
+
+
+def _other_title(question: str, answer: str) -> bool:
+    """The question asks for the holder of a title and the answer gives another title."""
+    asked = _titles(question)
+    return bool(asked) and bool(_titles(answer) - asked)

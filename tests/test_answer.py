@@ -220,6 +220,11 @@ JONES = "وقال جونز في لقاء مع الصحافيين إن «هناك
         ("كم عدد القتلى؟", "قتل 11 من التنظيم [4].", None),
         ("How many were killed and wounded?", "46 were killed [1].", None),  # part of it
         ("How many villages were taken?", "46 were killed [1].", None),  # asks no event
+        # whose figure: the militants asked, "people" (everyone) answered
+        ("How many militants were killed in Kirkuk?", "46 people were killed [2].", "role"),
+        ("How many militants were killed in Kirkuk?", "48 militants were killed [2].", None),
+        ("How many people were killed in Kirkuk?", "48 militants were killed [2].", None),
+        ("كم مسلحا قتل في كركوك؟", "قتل 46 شخصا في كركوك [1].", "role"),
         # "who" with a title, or nobody, where the cited sentence names a person
         ("Who said there is cooperation?", "The US ambassador said so [1].", "who"),
         ("Who said there is cooperation?", "It was said in Makhmour [1].", "who"),
@@ -234,4 +239,29 @@ def test_an_answer_must_answer_what_was_asked(question: str, answer: str, kind: 
     from bot.cite import missing
 
     gaps = missing(question, answer, [JONES], GLOSSARY)
+    assert [g.kind for g in gaps] == ([kind] if kind else [])
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kind"),
+    [
+        # "who holds this title?" answered with another title, and no cited sentence names
+        # anyone: no name was given
+        (
+            "Who is the spokesman of the service?",
+            "The spokesman of the service is the commander of the forces [1].",
+            "who",
+        ),
+        ("Who is the spokesman of the service?", "It is Sabah al-Numan [1].", None),
+        ("Who is the spokesman of the service?", "Its spokesmen said so [1].", None),
+        ("Who commanded the operation?", "The commander of the forces [1].", None),
+        ("من هو المتحدث باسم الجهاز؟", "المتحدث باسم الجهاز هو قائد القوات [1].", "who"),
+    ],
+)
+def test_who_answered_with_another_title_is_a_gap(
+    question: str, answer: str, kind: str | None
+) -> None:
+    from bot.cite import missing
+
+    gaps = missing(question, answer, [], GLOSSARY)
     assert [g.kind for g in gaps] == ([kind] if kind else [])
