@@ -136,6 +136,11 @@ def main() -> None:
     ap.add_argument("--data", type=Path, action="append", help="question files (default: dev)")
     ap.add_argument("--no-chunks", action="store_true", help="leave out the chunk-path row")
     ap.add_argument(
+        "--no-glosses",
+        action="store_true",
+        help="no English glosses of citations (shorter runs; answers are the same)",
+    )
+    ap.add_argument(
         "--no-reread-row",
         action="store_true",
         help="add a row: the sentence path without the second reading after a decline",
@@ -171,6 +176,8 @@ def main() -> None:
             if args.read_english:
                 variants["sentences, read in English"] = {"evidence_glossed": True}
             for name, update in variants.items():
+                if args.no_glosses:
+                    update = {**update, "answer_glosses": False}
                 b = Newsbot(base.model_copy(update=update))
                 b._gateway, b._side = gw, side  # the same model servers for both
                 runs[name] = []

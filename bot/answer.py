@@ -13,8 +13,9 @@ next-best evidence and a note saying what was wrong. A decline, or an answer sti
 failing, is read once more over the one sentence a rule sees holding the kind of answer
 asked (``evidence.focus``: a figure of what is counted, a person), and taken only if it
 passes every check. Then sentences that still fail are left out (counted), and an answer
-with nothing supported left is shown marked unverified, never as if it were fine. Every cited Arabic sentence gets an English gloss
-(``quote_en``) from the translation pipeline, with its check flags.
+with nothing supported left is shown marked unverified, never as if it were fine. Every
+cited Arabic sentence gets an English gloss (``quote_en``) from the translation pipeline,
+with its check flags.
 """
 
 from __future__ import annotations

@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from bot.arabic import numbers
+from bot.arabic import arabic_share, numbers
 from bot.checks import ROLE_GROUPS, figure_roles, number_roles, roles, ungrounded_numbers
 from bot.embed import Embedder
 from bot.evidence import asks_how_many, asks_who
 from bot.glossary import Glossary, Term
+from bot.names import unheld
 from bot.numbers import values
 from bot.retrieve import Hit
 
@@ -199,6 +200,8 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
         for en in dict.fromkeys(t.en for t in _names(plain, glossary))
         if not _held(en, held)
     ]
+    if asks_who(question) and arabic_share(plain) < 0.5:  # the name asked for, made up
+        out += [f"name {w}" for w in unheld(plain, sources, glossary, question)]
     return out
 
 

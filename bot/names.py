@@ -130,3 +130,57 @@ def _derived(part: str, term: Term, glossary: Glossary) -> bool:
     if low.startswith(want) or want.startswith(low):  # "Iraqi" of Iraq
         return True
     return low.endswith("i") and not want.endswith(("i", "y"))  # a nisba: "Bagdadi"
+
+
+# Capitalised words that are English, not a transliterated name: days, months, titles,
+# institutions and sides. A word of the question or of a glossary name is not checked.
+_COMMON_WORDS = """monday tuesday wednesday thursday friday saturday sunday january february march
+    april may june july august september october november december the a an according
+    he she it they his her its their this that these those in on at of by for from with
+    prime minister ministry security forces force army police service division brigade
+    battalion unit units government general major brigadier colonel lieutenant captain
+    president commander spokesman spokesperson spokeswoman interior defence defense
+    council coalition international national united states nations province governorate
+    city old new west east north south western eastern northern southern central bank
+    museum agency news popular mobilisation mobilization special federal rapid response
+    operations command kurdish shiite shia sunni christian muslim arab arabic english
+    mr mrs ms dr sheikh imam militia militias islamic state iraqi iraq organization
+    organisation group office media counter terrorism intelligence headquarters"""
+_COMMON = frozenset(_COMMON_WORDS.split())
+
+
+def unheld(text: str, sources: Sequence[str], glossary: Glossary, keep: str = "") -> list[str]:
+    """Words of capitalised runs in ``text`` that look like a transliterated name (three
+    consonants or more, not common English, not a glossary spelling, not in ``keep``)
+    and match no Arabic word of ``sources`` by skeleton: "Omar Al-Qaradawi" for a passage
+    naming خطاب عمر عارف gives ["Al-Qaradawi"]. The glossary checks only names it knows;
+    this catches a person the model made up."""
+    forms = [f.lower() for t in glossary.terms for f in t.english_forms()]
+    known = {*(_ARTICLE_EN.sub("", w) for f in forms for w in f.split()), *_COMMON}
+    skeletons = {skeleton_ar(w) for s in sources for w in re.findall(r"[\u0621-\u064a]+", s)}
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", keep)}
+    out: list[str] = []
+    for m in _RUN.finditer(text):
+        words = m.group(0).rstrip(".").split()
+        start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in '.!?:;"('
+        if start and len(words) == 1:
+            continue  # "Meanwhile": capitalised for the sentence, not a name
+        for word in words:
+            bare = re.sub(r"['’]s?$", "", _ARTICLE_EN.sub("", word)).lower()
+            if _english(bare, known) or bare in asked or word.lower() in asked:
+                continue
+            sk = _loose(skeleton_en(bare))
+            if len(sk) >= MIN_CONSONANTS and sk not in skeletons and word not in out:
+                out.append(word)
+    return out
+
+
+def _loose(skeleton: str) -> str:
+    """ج is j, g or ch ("Surchi" for سورجي), ز is z or s ("Sims" for سيمز): one class
+    each, for matching only."""
+    return _dedupe(re.sub("[jgc]", "j", skeleton).replace("z", "s"))
+
+
+def _english(word: str, known: set[str]) -> bool:
+    """A common or glossary word, its plural ("Iraqis"), or a compound ("US-backed")."""
+    return word in known or word.rstrip("s") in known or bool(re.search(r"-[a-z]", word))
