@@ -186,16 +186,18 @@ ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     ),
     # whose side they were on
     "troops": (
-        re.compile(r"\b(?:soldiers?|troops?|police\w*|army|security forces|servicemen)\b", re.I),
+        re.compile(
+            r"\b(?:soldiers?|troops?|police\w*|army|security forces|servicemen|peshmerga)\b", re.I
+        ),
         (
             *("جندي", "جنود", "عسكري", "الجيش", "جيش", "الشرطه", "شرطي"),
-            *("القوات العراقيه", "عناصر الامن"),
+            *("القوات العراقيه", "عناصر الامن", "البيشمركه", "البشمركه", "بيشمركه"),
         ),
     ),
     "militants": (
         re.compile(
-            r"\b(?:militants?|fighters?|jihadists?|insurgents?|terrorists?|gunmen|extremists?"
-            r"|Islamic State|IS|ISIS|ISIL|Daesh)\b"
+            r"\b(?:militants?|(?<!Peshmerga )fighters?|jihadists?|insurgents?|terrorists?"
+            r"|gunmen|extremists?|Islamic State|IS|ISIS|ISIL|Daesh)\b"
         ),
         ("مسلح", "مقاتل", "متشدد", "ارهابي", "الارهابيين", "داعش", "التنظيم", "انتحاري"),
     ),

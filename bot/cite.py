@@ -330,45 +330,54 @@ def missing(
         plain = _MEASURED.sub(" ", plain)
     if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
         return [Gap("missing", "no figure, though the question asks how many")]
-    gaps = _other_count(question, plain)
+    gaps = _other_count(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
     return gaps
 
 
 _EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
-# Whose figure: only a specific side in the question is held to ("militants", "soldiers");
-# "people" may count anyone.
+# Whose figure: only a specific side in the question is held to ("militants", "soldiers",
+# "civilians"); "people" may count anyone.
 _SIDES = frozenset({"militants", "troops"})
+_CIVILIANS = re.compile(r"\bcivilians?\b|مدني", re.IGNORECASE)
 
 
-def _other_count(question: str, answer: str) -> list[Gap]:
+def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list[Gap]:
     """ "How many were wounded?" answered with the killed, "how many militants were
-    killed?" with "46 people were killed": the figure may be in the cited sentence, and
-    it answers another question."""
+    killed?" with "46 people were killed", or with a bare "46" that the cited sentence
+    says counts people: the figure may be in the cited sentence, and it answers another
+    question."""
     if not asks_how_many(question):
         return []
     asked = roles(question)
     said = roles(answer) & _EVENTS
-    if asked & _EVENTS and said and not asked & said:
+    events = asked & _EVENTS
+    if events and said and not events & said:
         return [
             Gap(
                 "role",
                 f"the answer counts the {'/'.join(sorted(said))}, "
-                f"the question asks about the {'/'.join(sorted(asked & _EVENTS))}",
+                f"the question asks about the {'/'.join(sorted(events))}",
             )
         ]
-    sides = asked & _SIDES
-    for found in figure_roles(answer).values():
-        whose = found & set(ROLE_GROUPS[1])
-        if sides and whose and not sides & whose:
-            return [
-                Gap(
-                    "role",
-                    f"the answer's figure counts {'/'.join(sorted(whose))}, "
-                    f"the question asks about {'/'.join(sorted(sides))}",
-                )
-            ]
+    sides = (asked & _SIDES) | ({"civilians"} if _CIVILIANS.search(question) else set())
+    source: dict[float, set[str]] = {}
+    for q in quotes:
+        for value, found in figure_roles(q).items():
+            source.setdefault(value, set()).update(found)
+    for value, found in figure_roles(answer).items():
+        for where, roles_of in (("answer's", found), ("cited sentence's", source.get(value))):
+            if not roles_of:
+                continue
+            whose = roles_of & set(ROLE_GROUPS[1])
+            did = roles_of & _EVENTS
+            if sides and whose and not sides & whose:
+                why = f"counts {'/'.join(sorted(whose))}, the question asks about"
+                return [Gap("role", f"the {where} figure {why} {'/'.join(sorted(sides))}")]
+            if events and did and not events & did:
+                why = f"counts the {'/'.join(sorted(did))}, the question asks about the"
+                return [Gap("role", f"the {where} figure {why} {'/'.join(sorted(events))}")]
     return []
 
 

@@ -218,10 +218,12 @@ def select(
 
 def bears_answer(question: str, text: str, glossary: Glossary) -> bool:
     """Whether ``text`` holds the kind of thing ``question`` asks for: a figure whose clause
-    counts what a how-many question names (killed, wounded, militants, troops...), or a
-    person the question does not name for "who". Other questions, and a how-many question
-    that names nothing to count ("how tall is the dam?"), never qualify: a second reading
-    is offered only where a rule can tell the evidence holds an answer."""
+    counts what a how-many question names (killed, wounded, militants, troops...). Other
+    questions, and a how-many question that names nothing to count ("how tall is the
+    dam?"), never qualify: a second reading is offered only where a rule can tell the
+    evidence holds an answer. Not "who": a sentence holding some person is no such sign
+    (read alone, "who declared the defeat in Mosul?" got the man who declared the
+    caliphate there, bench/answer.py)."""
     if asks_how_many(question):
         asked = roles(question)
         events, sides = asked & _EVENTS, asked & _SIDES
@@ -230,11 +232,6 @@ def bears_answer(question: str, text: str, glossary: Glossary) -> bool:
             return events <= found and (not sides or bool(sides & found))
 
         return bool(events | sides) and any(map(counts, figure_roles(text).values()))
-    if asks_who(question):
-        named = names_in(question, glossary)
-        people = {m.term.en for m in glossary.find(text) if m.term.kind == "people"}
-        people |= {t.en for t in glossary.named_in_english(text) if t.kind == "people"}
-        return bool(people - named)
     return False
 
 

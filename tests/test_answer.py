@@ -225,6 +225,8 @@ JONES = "وقال جونز في لقاء مع الصحافيين إن «هناك
         ("How many militants were killed in Kirkuk?", "48 militants were killed [2].", None),
         ("How many people were killed in Kirkuk?", "48 militants were killed [2].", None),
         ("كم مسلحا قتل في كركوك؟", "قتل 46 شخصا في كركوك [1].", "role"),
+        ("How many Peshmerga fighters were killed?", "48 militants were killed [2].", "role"),
+        ("How many civilians were killed?", "30 soldiers were killed [2].", "role"),
         # "who" with a title, or nobody, where the cited sentence names a person
         ("Who said there is cooperation?", "The US ambassador said so [1].", "who"),
         ("Who said there is cooperation?", "It was said in Makhmour [1].", "who"),
@@ -264,4 +266,41 @@ def test_who_answered_with_another_title_is_a_gap(
     from bot.cite import missing
 
     gaps = missing(question, answer, [], GLOSSARY)
+    assert [g.kind for g in gaps] == ([kind] if kind else [])
+
+
+def test_a_made_up_name_for_who_is_unsupported() -> None:
+    """ "Who is the police chief of Kirkuk?" -> "Omar Al-Qaradawi": no glossary name, so
+    only the skeleton check sees that the cited sentence names someone else."""
+    from bot.cite import unsupported
+
+    police = "حسبما أفاد قائد شرطة كركوك، العميد خطاب عمر عارف"
+    q = "Who is the police chief of Kirkuk?"
+    assert unsupported("The chief is Omar Al-Qaradawi [1].", [police], GLOSSARY, q) == [
+        "name Al-Qaradawi"
+    ]
+    assert unsupported("The chief is Khattab Omar Aref [1].", [police], GLOSSARY, q) == []
+    # not a "who" question: the check is not made
+    assert unsupported("Al-Qaradawi spoke [1].", [police], GLOSSARY, "What happened?") == []
+
+
+KIRKUK_46 = "إن 46 شخصاً قتلوا، وأصيب 133 بجروح، خلال الاشتباكات في مدينة كركوك."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kind"),
+    [
+        # a bare figure: what it counts is in the cited sentence's clause
+        ("How many security forces were killed in Kirkuk?", "46 [3]", "role"),
+        ("How many people were wounded in Kirkuk?", "46 [3]", "role"),
+        ("How many people were wounded in Kirkuk?", "133 [3]", None),
+        ("How many people were killed in Kirkuk?", "46 [3]", None),
+    ],
+)
+def test_a_bare_figure_is_read_by_its_cited_clause(
+    question: str, answer: str, kind: str | None
+) -> None:
+    from bot.cite import missing
+
+    gaps = missing(question, answer, [KIRKUK_46], GLOSSARY)
     assert [g.kind for g in gaps] == ([kind] if kind else [])

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.glossary import load_glossary
-from bot.names import respell, skeleton_ar, skeleton_en
+from bot.names import respell, skeleton_ar, skeleton_en, unheld
 from tests.conftest import ROOT
 
 GLOSSARY = load_glossary(ROOT / "prompts" / "glossary.yaml")
@@ -76,3 +76,36 @@ def test_human_english_is_left_as_written() -> None:
     assert len(refs) > 100
     names = {en for t in GLOSSARY.terms for en in [t.en]}
     assert all(to in names for _, to in changed) and len(changed) <= 3
+
+
+POLICE = "حسبما أفاد قائد شرطة كركوك، العميد خطاب عمر عارف"
+
+
+@pytest.mark.parametrize(
+    ("answer", "flagged"),
+    [
+        ("The police chief of Kirkuk is Omar Al-Qaradawi [3].", ["Al-Qaradawi"]),  # made up
+        ("The police chief is Brigadier Khattab Omar Aref [3].", []),
+        ("Brigadier General Khatab Omar Arif said it [3].", []),  # another spelling
+        ("Meanwhile, the chief said it [3].", []),  # capitalised for the sentence
+        ("The chief of the Kirkuk Police spoke [3].", []),  # a glossary and a common word
+        ("Kirkuk's police chief, Jamal al-Jahdani, said it [3].", ["Jamal", "al-Jahdani"]),
+    ],
+)
+def test_a_name_no_word_of_the_passage_spells_is_found(answer: str, flagged: list[str]) -> None:
+    assert unheld(answer, [POLICE], GLOSSARY, "Who is the police chief of Kirkuk?") == flagged
+
+
+def test_few_human_seed_references_look_like_unheld_names() -> None:
+    """The seed references (human English of each Arabic sentence): a sentence with a
+    word the check would take for a made-up name is a false alarm (4 of 104 measured:
+    "University", "Losing", "Secretary", "French")."""
+    refs = yaml.safe_load((ROOT / "bench/data/seed_references.yaml").read_text("utf-8"))
+    pool = {
+        r["id"]: r["ar"]
+        for r in map(json.loads, (ROOT / "bench/data/confidence_pool.jsonl").open())
+    }
+    pairs = [(en, pool[k]) for k, en in refs.items() if k in pool]
+    assert len(pairs) > 80
+    alarms = sum(bool(unheld(en, [ar], GLOSSARY)) for en, ar in pairs)
+    assert alarms <= 0.06 * len(pairs)
