@@ -15,7 +15,7 @@ tokens of the passages (close to the model's own); first token and total on this
 machine, with nothing else running.
 
     python bench/answer.py [-n 20] [--index DIR] [--json FILE] [--data FILE ...]
-        [--no-reread-row]
+        [--no-chunks] [--no-glosses]
 
 ``bench/data/seed_questions.near.yaml``: questions on the seeds' topic that they cannot
 answer (a count or a name they do not give), where a wrong answer is easiest to make.
@@ -140,11 +140,6 @@ def main() -> None:
         action="store_true",
         help="no English glosses of citations (shorter runs; answers are the same)",
     )
-    ap.add_argument(
-        "--no-reread-row",
-        action="store_true",
-        help="add a row: the sentence path without the second reading after a decline",
-    )
     args = ap.parse_args()
     items = [
         q for f in args.data or [DATA] for q in yaml.safe_load(f.read_text("utf-8"))["questions"]
@@ -171,8 +166,6 @@ def main() -> None:
             }
             if args.no_chunks:
                 del variants["chunks (before)"]
-            if args.no_reread_row:
-                variants["sentences, no reread"] = {"answer_reread": False}
             if args.read_english:
                 variants["sentences, read in English"] = {"evidence_glossed": True}
             for name, update in variants.items():

@@ -9,13 +9,10 @@ The model sees a few numbered sentences (``bot/evidence.py``), not whole chunks 
 ``chunks`` strategy keeps the old way, for comparison). Each answer sentence must hold
 only numbers and names its cited sentences hold, and the cited articles must be about the
 places and people the question names. An answer that fails is asked again once with the
-next-best evidence and a note saying what was wrong. A decline, or an answer still
-failing, is read once more over the one sentence a rule sees holding the kind of answer
-asked (``evidence.focus``: a figure of what is counted, a person), and taken only if it
-passes every check. Then sentences that still fail are left out (counted), and an answer
-with nothing supported left is shown marked unverified, never as if it were fine. Every
-cited Arabic sentence gets an English gloss (``quote_en``) from the translation pipeline,
-with its check flags.
+next-best evidence and a note saying what was wrong; then sentences that still fail are
+left out (counted), and an answer with nothing supported left is shown marked
+unverified, never as if it were fine. Every cited Arabic sentence gets an English gloss
+(``quote_en``) from the translation pipeline, with its check flags.
 """
 
 from __future__ import annotations
@@ -39,7 +36,7 @@ from bot.cite import (
 )
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.evidence import article_names, focus, question_names, select
+from bot.evidence import article_names, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
@@ -247,8 +244,6 @@ def stream_answer(
     if attempt.problems and settings.answer_retries > 0:
         attempt = yield from _retry(attempt, ask, turn, settings, retriever, glossary)
         tries = 2
-    if (attempt.settled is None or attempt.problems) and settings.answer_reread and sentences:
-        attempt, tries = yield from _reread(attempt, tries, ask, turn, retriever, glossary)
     if attempt.settled is None:
         yield turn.done(decline_text, [], True, gw.model, attempts=tries)
         return
@@ -279,30 +274,6 @@ def _retry(
     if second.settled is None or len(second.problems) < len(attempt.problems):
         return second
     return attempt
-
-
-def _reread(
-    attempt: _Attempt,
-    tries: int,
-    ask: _Asker,
-    turn: _Turn,
-    retriever: Retriever,
-    glossary: Glossary,
-) -> Generator[Event, None, tuple[_Attempt, int]]:
-    """A decline (or an answer still failing its check) where a rule sees the answer's
-    kind in the evidence (a figure of what is asked, a person): the best such sentence is
-    read once more, alone and with no note (a note naming NOT IN SOURCES made the 1.5B
-    model decline again). Its answer is taken only when every check passes."""
-    n = ask.settings.reread_sentences
-    best = focus(turn.question, turn.query, turn.result.hits, retriever, glossary, n)
-    if not best:
-        return attempt, tries
-    declined = attempt.settled is None
-    yield Retrying(
-        "declined, though a sentence may answer it" if declined else "; ".join(attempt.problems)
-    )
-    again = yield from ask(best, "")
-    return (again if again.settled is not None and not again.problems else attempt), tries + 1
 
 
 def _evidence(

@@ -153,11 +153,6 @@ class Settings(BaseSettings):
     evidence_max_words: int = Field(30, ge=8, le=200)
     # An answer whose claims its cited sentences lack is asked again this many times.
     answer_retries: int = Field(1, ge=0, le=2)
-    # A declined question is read once more over the two best sentences that hold what it
-    # asks for (a figure of the asked count, a person); kept only if every check passes.
-    answer_reread: bool = True
-    # One: given two, the model took a figure from the wrong one (bench/answer.py).
-    reread_sentences: int = Field(1, ge=1, le=10)
     # Every cited Arabic sentence gets an English gloss (the translation pipeline, cached).
     answer_glosses: bool = True
     # An English question reads the evidence sentences' English glosses, not the Arabic

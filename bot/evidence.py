@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from bot.arabic import arabic_share, detect_language, numbers, search_terms
-from bot.checks import ROLE_GROUPS, figure_roles, roles
 from bot.chunk import sentence_spans, sentence_units
 from bot.glossary import Glossary, Term
 from bot.retrieve import Hit, Retriever
@@ -39,8 +38,6 @@ NUMBER_WEIGHT = 0.03  # a number, for a how-many / how-much question
 TYPE_WEIGHT = 0.03  # a person for "who", a place for "where"
 CAPTION_PENALTY = 0.05  # a line with next to no Arabic in an Arabic article: a caption
 RANK_WEIGHT = 0.02  # the chunk's rank: 1 for the first, falling
-_EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
-_SIDES = frozenset({"militants", "troops"})  # "people" may count anyone
 STRONG_KINDS = ("places", "people")  # names that pin a question to one article
 MIN_WORDS = 3  # a sentence shorter than this is a caption or a heading
 # A longer sentence is cut at its clauses: the prompt (read before the first token) stays
@@ -214,42 +211,6 @@ def select(
     for rank, h in picked:
         first[h.source] = min(first.get(h.source, rank), rank)
     return [h for _, h in sorted(picked, key=lambda p: (first[p[1].source], p[1].start))]
-
-
-def bears_answer(question: str, text: str, glossary: Glossary) -> bool:
-    """Whether ``text`` holds the kind of thing ``question`` asks for: a figure whose clause
-    counts what a how-many question names (killed, wounded, militants, troops...). Other
-    questions, and a how-many question that names nothing to count ("how tall is the
-    dam?"), never qualify: a second reading is offered only where a rule can tell the
-    evidence holds an answer. Not "who": a sentence holding some person is no such sign
-    (read alone, "who declared the defeat in Mosul?" got the man who declared the
-    caliphate there, bench/answer.py)."""
-    if asks_how_many(question):
-        asked = roles(question)
-        events, sides = asked & _EVENTS, asked & _SIDES
-
-        def counts(found: set[str]) -> bool:  # every event asked, one of the sides asked
-            return events <= found and (not sides or bool(sides & found))
-
-        return bool(events | sides) and any(map(counts, figure_roles(text).values()))
-    return False
-
-
-def focus(
-    question: str,
-    query: str,
-    hits: list[Hit],
-    retriever: Retriever,
-    glossary: Glossary,
-    k: int = 2,
-    max_words: int = MAX_WORDS,
-) -> list[Hit]:
-    """The ``k`` best sentences of ``hits`` that bear an answer (``bears_answer``), in
-    reading order: the evidence for a second reading after the model declined."""
-    ranked = select(question, query, hits, retriever, glossary, 4 * k + 4, max_words=max_words)
-    bearing = [h for h in ranked if bears_answer(question, h.text, glossary)]
-    best = sorted(bearing, key=lambda h: h.score, reverse=True)[:k]
-    return [h for h in ranked if h in best]
 
 
 def article_names(hits: list[Hit], glossary: Glossary) -> dict[str, set[str]]:
