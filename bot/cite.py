@@ -343,6 +343,21 @@ _SIDES = frozenset({"militants", "troops"})
 _CIVILIANS = re.compile(r"\bcivilians?\b|مدني", re.IGNORECASE)
 
 
+_COUNTED = re.compile(
+    r"\bhow many\s+((?:(?!(?:were|was|did|do|does|are|is|have|has|had|died)\b)[\w'’-]+\s*){1,6})"
+    r"|(?<!\w)[وف]?(?:كم|عدد)\s+((?:\S+\s*){1,3})",
+    re.IGNORECASE,
+)
+
+
+def _counted(question: str) -> str:
+    """What a how-many question counts: the words after "how many" (to the verb) or
+    after كم / عدد; the rest of the question may name another side ("the attack of the
+    organisation")."""
+    m = _COUNTED.search(question)
+    return (m.group(1) or m.group(2) or "") if m else ""
+
+
 def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list[Gap]:
     """ "How many were wounded?" answered with the killed, "how many militants were
     killed?" with "46 people were killed", or with a bare "46" that the cited sentence
@@ -361,7 +376,8 @@ def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list
                 f"the question asks about the {'/'.join(sorted(events))}",
             )
         ]
-    sides = (asked & _SIDES) | ({"civilians"} if _CIVILIANS.search(question) else set())
+    counted = _counted(question)  # "how many civilians ... the organisation's attack?"
+    sides = (roles(counted) & _SIDES) | ({"civilians"} if _CIVILIANS.search(counted) else set())
     source: dict[float, set[str]] = {}
     for q in quotes:
         for value, found in figure_roles(q).items():

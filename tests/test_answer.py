@@ -227,6 +227,9 @@ JONES = "وقال جونز في لقاء مع الصحافيين إن «هناك
         ("كم مسلحا قتل في كركوك؟", "قتل 46 شخصا في كركوك [1].", "role"),
         ("How many Peshmerga fighters were killed?", "48 militants were killed [2].", "role"),
         ("How many civilians were killed?", "30 soldiers were killed [2].", "role"),
+        # what is counted is the word after كم, not the organisation that attacked
+        ("كم مدنيا قتل في هجوم التنظيم؟", "سبعة من التنظيم قتلوا [1].", "role"),
+        ("How many were killed in the militants' attack?", "46 people were killed [2].", None),
         # "who" with a title, or nobody, where the cited sentence names a person
         ("Who said there is cooperation?", "The US ambassador said so [1].", "who"),
         ("Who said there is cooperation?", "It was said in Makhmour [1].", "who"),
