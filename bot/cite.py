@@ -382,19 +382,34 @@ def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list
     for q in quotes:
         for value, found in figure_roles(q).items():
             source.setdefault(value, set()).update(found)
+    # One figure that counts what was asked answers it; others may add to it ("46 killed
+    # and 133 wounded" for the killed).
+    conflicts: list[str] = []
     for value, found in figure_roles(answer).items():
-        for where, roles_of in (("answer's", found), ("cited sentence's", source.get(value))):
-            if not roles_of:
-                continue
-            whose = roles_of & set(ROLE_GROUPS[1])
-            did = roles_of & _EVENTS
-            if sides and whose and not sides & whose:
-                why = f"counts {'/'.join(sorted(whose))}, the question asks about"
-                return [Gap("role", f"the {where} figure {why} {'/'.join(sorted(sides))}")]
-            if events and did and not events & did:
-                why = f"counts the {'/'.join(sorted(did))}, the question asks about the"
-                return [Gap("role", f"the {where} figure {why} {'/'.join(sorted(events))}")]
-    return []
+        why = _conflict("answer's", found, sides, events) or _conflict(
+            "cited sentence's", source.get(value, set()), sides, events
+        )
+        if not why:
+            return []
+        conflicts.append(why)
+    return [Gap("role", conflicts[0])] if conflicts else []
+
+
+def _conflict(where: str, found: set[str], sides: set[str], events: set[str]) -> str:
+    """Why a figure whose clause says ``found`` does not count what was asked, or ""."""
+    whose, did = found & set(ROLE_GROUPS[1]), found & _EVENTS
+
+    def names(roles: set[str]) -> str:
+        return "/".join(sorted(roles))
+
+    if sides and whose and not sides & whose:
+        return f"the {where} figure counts {names(whose)}, the question asks about {names(sides)}"
+    if events and did and not events & did:
+        return (
+            f"the {where} figure counts the {names(did)}, "
+            f"the question asks about the {names(events)}"
+        )
+    return ""
 
 
 # A title standing in for a name: "the United States ambassador" for "who announced it?"

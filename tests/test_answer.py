@@ -298,6 +298,9 @@ KIRKUK_46 = "إن 46 شخصاً قتلوا، وأصيب 133 بجروح، خلا�
         ("How many people were wounded in Kirkuk?", "46 [3]", "role"),
         ("How many people were wounded in Kirkuk?", "133 [3]", None),
         ("How many people were killed in Kirkuk?", "46 [3]", None),
+        # a figure that answers it, and another that adds to it
+        ("How many people were killed in Kirkuk?", "46 killed and 133 wounded [3]", None),
+        ("How many were killed?", "133 [3] and 133 more [3]", "role"),
     ],
 )
 def test_a_bare_figure_is_read_by_its_cited_clause(
