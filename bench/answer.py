@@ -17,8 +17,10 @@ machine, with nothing else running.
     python bench/answer.py [-n 20] [--index DIR] [--json FILE] [--data FILE ...]
         [--no-chunks] [--no-glosses]
 
-``bench/data/seed_questions.near.yaml``: questions on the seeds' topic that they cannot
-answer (a count or a name they do not give), where a wrong answer is easiest to make.
+``--data bench/data/seed_questions.probe.yaml`` (a second dev set) and
+``bench/data/seed_questions.heldout.yaml`` (held out: measure there last) add questions on
+the seeds' topic that they cannot answer (a count or a name they do not give), where a
+wrong answer is easiest to make.
 """
 
 from __future__ import annotations
