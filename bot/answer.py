@@ -24,19 +24,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.arabic import detect_language
-from bot.cite import (
-    Citation,
-    Gap,
-    Settled,
-    attach_markers,
-    missing,
-    resolve,
-    settle,
-    strip_lead_in,
-)
+from bot.asked import Gap, missing
+from bot.cite import Citation, Settled, attach_markers, resolve, settle, strip_lead_in
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
-from bot.evidence import article_names, question_names, select
+from bot.evidence import article_names, paragraph, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
@@ -263,7 +255,8 @@ def _retry(
     yield Retrying(reason)
     settled = attempt.settled
     assert settled is not None
-    if settled.off_topic:  # it read the wrong article: offer other sentences
+    if settled.off_topic or any(g.kind == "place" for g in attempt.missing):
+        # it read the wrong article, or a sentence about another place: offer others
         used = frozenset((c.source, c.start) for c in settled.citations)
         again = _evidence(turn, settings, retriever, glossary, exclude=used) or attempt.passages
     else:  # it misread its sentences: the same ones and the next best, and the note
@@ -366,7 +359,13 @@ class _Asker:
             settled,
             resolved.invalid_markers,
             resolved.repaired_markers,
-            missing(t.question, settled.text, [c.quote for c in settled.citations], self.glossary),
+            missing(
+                t.question,
+                settled.text,
+                [c.quote for c in settled.citations],
+                self.glossary,
+                [paragraph(passages[c.n - 1]) for c in settled.citations],
+            ),
         )
 
 

@@ -15,12 +15,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from bot.arabic import arabic_share, numbers
-from bot.checks import ROLE_GROUPS, figure_roles, number_roles, roles, ungrounded_numbers
+from bot.checks import number_roles, ungrounded_numbers
 from bot.embed import Embedder
-from bot.evidence import asks_how_many, asks_who
+from bot.evidence import asks_who
 from bot.glossary import Glossary, Term
 from bot.names import unheld
-from bot.numbers import values
 from bot.retrieve import Hit
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -194,10 +193,10 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
     plain = MARKER.sub(" ", text)  # "[2]" is a citation, not a figure
     out = [f"number {n}" for n in dict.fromkeys(ungrounded_numbers(plain, sources))]
     out += [p for p in dict.fromkeys(number_roles(plain, sources)) if p not in out]
-    held = {t.en for s in [*sources, question] for t in _names(s, glossary)}
+    held = {t.en for s in [*sources, question] for t in names_of(s, glossary)}
     out += [
         f"name {en}"
-        for en in dict.fromkeys(t.en for t in _names(plain, glossary))
+        for en in dict.fromkeys(t.en for t in names_of(plain, glossary))
         if not _held(en, held)
     ]
     if asks_who(question) and arabic_share(plain) < 0.5:  # the name asked for, made up
@@ -211,7 +210,8 @@ def _held(name: str, held: set[str]) -> bool:
     return name in held or any(re.search(rf"\b{re.escape(name)}\b", h) for h in held)
 
 
-def _names(text: str, glossary: Glossary) -> list[Term]:
+def names_of(text: str, glossary: Glossary) -> list[Term]:
+    """The glossary terms a text names, by either script."""
     return [m.term for m in glossary.find(text)] + glossary.named_in_english(text)
 
 
@@ -278,180 +278,3 @@ _LEAD_IN = re.compile(
 def strip_lead_in(text: str) -> str:
     """The answer without lead-ins naming the prompt's passages or article letters."""
     return _LEAD_IN.sub(lambda m: m.group(1).upper(), text)
-
-
-# A count the sources give only roughly ("dozens of", "عشرات") answers "how many" too.
-_VAGUE = re.compile(
-    r"\b(?:dozens|scores|hundreds|thousands|millions|several|a few|a number of)\b"
-    r"|(?:^|\s)[وب]?(?:ال)?(?:عشرات|مئات|آلاف|الاف|ملايين|بضع|بضعة|عدد من)",
-    re.IGNORECASE,
-)
-
-
-# A distance, share or year is not a count ("15 members surrendered in Diyala (60 km east
-# of Baghdad)" lost its 15 and kept the 60), unless the question asks for one.
-_MEASURED = re.compile(
-    r"\d[\d.,]*\s*(?:كلم|كم|كيلومتر\w*|km|kilomet\w*|miles?|ميلا?|متر\w*|met(?:er|re)s?"
-    r"|%|٪|percent|بالمئة|بالمائة|في المئة)|\b(?:19|20)\d\d\b",
-    re.IGNORECASE,
-)
-_ASKS_MEASURE = re.compile(
-    r"\bhow (?:far|long|high|tall|wide|deep)\b|\bdistance\b|\bpercent|\bwhat (?:percentage|"
-    r"share|year)\b|\bwhen\b|\byear\b|تبعد|مسافة|ارتفاع|طول|عرض|نسبة|متى|عام|سنة|كيلومتر",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Gap:
-    """What the question asks that the answer does not give; ``kind`` picks the retry's
-    note (``retry_<kind>`` in prompts/answer.yaml)."""
-
-    kind: str  # "missing" (no figure), "role" (a figure of something else), "who"
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def missing(
-    question: str,
-    answer: str,
-    quotes: Sequence[str] = (),
-    glossary: Glossary | None = None,
-) -> list[Gap]:
-    """What the question asks for that the answer does not give: a figure for "how
-    many" (the bundled model often restates the question's sentence without its number),
-    a figure of what the question counts (the killed, not the wounded), a name for "who"
-    when the cited sentences (``quotes``) give one. Such an answer is retried once, then
-    shown marked, never as if it answered."""
-    plain = MARKER.sub(" ", answer).translate(_DIGITS)
-    if not _ASKS_MEASURE.search(question):
-        plain = _MEASURED.sub(" ", plain)
-    if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
-        return [Gap("missing", "no figure, though the question asks how many")]
-    gaps = _other_count(question, plain, quotes)
-    if glossary is not None:
-        gaps += _no_name(question, plain, quotes, glossary)
-    return gaps
-
-
-_EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
-# Whose figure: only a specific side in the question is held to ("militants", "soldiers",
-# "civilians"); "people" may count anyone.
-_SIDES = frozenset({"militants", "troops"})
-_CIVILIANS = re.compile(r"\bcivilians?\b|مدني", re.IGNORECASE)
-
-
-_COUNTED = re.compile(
-    r"\bhow many\s+((?:(?!(?:were|was|did|do|does|are|is|have|has|had|died)\b)[\w'’-]+\s*){1,6})"
-    r"|(?<!\w)[وف]?(?:كم|عدد)\s+((?:\S+\s*){1,3})",
-    re.IGNORECASE,
-)
-
-
-def _counted(question: str) -> str:
-    """What a how-many question counts: the words after "how many" (to the verb) or
-    after كم / عدد; the rest of the question may name another side ("the attack of the
-    organisation")."""
-    m = _COUNTED.search(question)
-    return (m.group(1) or m.group(2) or "") if m else ""
-
-
-def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list[Gap]:
-    """ "How many were wounded?" answered with the killed, "how many militants were
-    killed?" with "46 people were killed", or with a bare "46" that the cited sentence
-    says counts people: the figure may be in the cited sentence, and it answers another
-    question."""
-    if not asks_how_many(question):
-        return []
-    asked = roles(question)
-    said = roles(answer) & _EVENTS
-    events = asked & _EVENTS
-    if events and said and not events & said:
-        return [
-            Gap(
-                "role",
-                f"the answer counts the {'/'.join(sorted(said))}, "
-                f"the question asks about the {'/'.join(sorted(events))}",
-            )
-        ]
-    counted = _counted(question)  # "how many civilians ... the organisation's attack?"
-    sides = (roles(counted) & _SIDES) | ({"civilians"} if _CIVILIANS.search(counted) else set())
-    source: dict[float, set[str]] = {}
-    for q in quotes:
-        for value, found in figure_roles(q).items():
-            source.setdefault(value, set()).update(found)
-    # One figure that counts what was asked answers it; others may add to it ("46 killed
-    # and 133 wounded" for the killed).
-    conflicts: list[str] = []
-    for value, found in figure_roles(answer).items():
-        why = _conflict("answer's", found, sides, events) or _conflict(
-            "cited sentence's", source.get(value, set()), sides, events
-        )
-        if not why:
-            return []
-        conflicts.append(why)
-    return [Gap("role", conflicts[0])] if conflicts else []
-
-
-def _conflict(where: str, found: set[str], sides: set[str], events: set[str]) -> str:
-    """Why a figure whose clause says ``found`` does not count what was asked, or ""."""
-    whose, did = found & set(ROLE_GROUPS[1]), found & _EVENTS
-
-    def names(roles: set[str]) -> str:
-        return "/".join(sorted(roles))
-
-    if sides and whose and not sides & whose:
-        return f"the {where} figure counts {names(whose)}, the question asks about {names(sides)}"
-    if events and did and not events & did:
-        return (
-            f"the {where} figure counts the {names(did)}, "
-            f"the question asks about the {names(events)}"
-        )
-    return ""
-
-
-# A title standing in for a name: "the United States ambassador" for "who announced it?"
-_TITLE = re.compile(
-    r"\b(?:ambassadors?|ministers?|commanders?|spokes\w+|leaders?|presidents?|premier|"
-    r"officials?|chiefs?|head|governors?|envoys?|generals?|secretary|directors?|mayors?|"
-    r"colonel|brigadier|correspondents?|sources?)\b"
-    r"|(?:^|\s)[وب]?(?:ال)?(?:سفير|وزير|قائد|ناطق|متحدث|زعيم|رئيس|مسؤول|محافظ|آمر|امر|عميد|"
-    r"لواء|مدير|مراسل|مصدر)",
-    re.IGNORECASE,
-)
-_ACTORS = ("forces", "organisations")
-
-
-def _no_name(question: str, answer: str, quotes: Sequence[str], glossary: Glossary) -> list[Gap]:
-    """ "Who?" answered with no person, though a cited sentence names one: with a title
-    instead ("the ambassador"), or with nobody at all."""
-    if not asks_who(question):
-        return []
-
-    def people(text: str) -> set[str]:
-        return {t.en for t in _names(text, glossary) if t.kind == "people"}
-
-    named = set().union(*(people(q) for q in quotes)) - people(question)
-    if people(answer):
-        return []
-    if not named:  # "who is the spokesman of X?" -> "the commander of Y": a title for a title
-        return [Gap("who", "a title, not a name")] if _other_title(question, answer) else []
-    actors = [t for t in _names(answer, glossary) if t.kind in _ACTORS]
-    if actors and not _TITLE.search(answer):
-        return []  # "Iraqi forces repelled it": a group can be the answer to "who"
-    return [Gap("who", "no name, though the question asks who")]
-
-
-def _titles(text: str) -> set[str]:
-    stems = (
-        re.sub(r"^[وب]?(?:ال)?", "", m.group(0).strip().lower()) for m in _TITLE.finditer(text)
-    )
-    return {re.sub(r"s$", "", re.sub(r"men$", "man", t)) for t in stems}  # one per title
-
-
-def _other_title(question: str, answer: str) -> bool:
-    """The question asks for the holder of a title and the answer gives another title."""
-    asked = _titles(question)
-    return bool(asked) and bool(_titles(answer) - asked)

@@ -117,6 +117,22 @@ def _source_text(h: Hit) -> tuple[str, int, tuple, tuple]:
     return h.text, h.start, tuple(sentence_units(h.text)), tuple(sentence_spans(h.text))
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def paragraph(h: Hit) -> str:
+    """The paragraph of its article that holds the sentence ``h``: what a figure of the
+    sentence is about is often named a sentence earlier ("In Anbar, ... 11 were killed").
+    The sentence alone when its file no longer holds it."""
+    text, offset, _, _ = _source_text(h)
+    at = h.start - offset
+    if text[at : at + len(h.text)] != h.text:
+        return h.text
+    starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(text, 0, at))]
+    end = _PARAGRAPH_BREAK.search(text, at + len(h.text))
+    return text[starts[-1] : end.start() if end else len(text)].strip()
+
+
 def _overlap(a: Hit, b: Hit) -> bool:
     return a.source == b.source and a.start < b.end and b.start < a.end
 

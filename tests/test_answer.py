@@ -200,7 +200,7 @@ def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
     ],
 )
 def test_a_how_many_answer_must_give_a_count(question: str, answer: str, flagged: bool) -> None:
-    from bot.cite import missing
+    from bot.asked import missing
 
     assert bool(missing(question, answer)) is flagged
 
@@ -275,7 +275,7 @@ _ASKED_WITH_KIRKUK_46 = [
 def test_an_answer_must_answer_what_was_asked(
     question: str, answer: str, kind: str | None, quotes: list[str]
 ) -> None:
-    from bot.cite import missing
+    from bot.asked import missing
 
     gaps = missing(question, answer, quotes, GLOSSARY)
     assert [g.kind for g in gaps] == ([kind] if kind else [])

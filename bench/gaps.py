@@ -1,0 +1,125 @@
+"""False alarms and catches of two answer-gap rules (``bot/asked.py``), without the model.
+
+- **Another place**: a question naming a place, checked against the paragraph of the
+  sentence that holds its right answer (a false alarm if flagged), and against the
+  paragraphs of the same article's other sentences holding a figure (the trap: "11
+  killed" from the Khalidiya paragraph for a Qayyarah question; a catch if flagged).
+  Questions: every answerable question of bench/data/seed_questions.*.yaml and of
+  regression/*.yaml with a file to cite, whose answer is written in the Arabic (a figure).
+- **Which**: "which town/unit/group..." questions answered with their right answer, bare
+  and as "It was X.", must not be flagged (XQuAD English dev rows and the seed sets).
+
+    python bench/gaps.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.arabic import normalize, numbers  # noqa: E402
+from bot.asked import asks_which, missing  # noqa: E402
+from bot.chunk import sentence_units  # noqa: E402
+from bot.evidence import asks_how_many  # noqa: E402
+from bot.glossary import load_glossary  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+_BREAK = re.compile(r"\n\s*\n")
+
+
+def seed_items() -> list[tuple[str, list[str], str]]:
+    """(question, answers, file) of every answerable seed question with a file."""
+    out = []
+    for f in sorted(DATA.glob("seed_questions.*.yaml")):
+        for q in yaml.safe_load(f.read_text("utf-8"))["questions"]:
+            if not q.get("decline"):
+                out.append((q["q"], [str(a) for a in q["answer"]], q["file"]))
+    for f in sorted((ROOT / "regression").glob("*.yaml")):
+        for case in yaml.safe_load(f.read_text("utf-8")).get("cases", []):
+            question = case.get("input", {}).get("question")
+            asserts = case.get("assert", [])
+            files = [a["files"] for a in asserts if a.get("type") == "cites"]
+            said = [a["value"] for a in asserts if a.get("type") == "contains"]
+            said += [v for a in asserts if a.get("type") == "contains-any" for v in a["values"]]
+            if question and len(files) == 1 and len(files[0]) == 1 and said:
+                out.append((question, [str(s) for s in said], files[0][0]))
+    return out
+
+
+def paragraphs(text: str) -> list[tuple[int, int, str]]:
+    out, at = [], 0
+    for m in [*_BREAK.finditer(text), None]:
+        end = m.start() if m else len(text)
+        out.append((at, end, text[at:end]))
+        at = m.end() if m else len(text)
+    return out
+
+
+def place_rule(glossary: Any) -> tuple[int, int, int, int, list[str]]:
+    right = flagged = traps = caught = 0
+    notes: list[str] = []
+    for q, answers, file in seed_items():
+        if not (ROOT / "seeds" / file).exists():  # a regression fixture, not a seed
+            continue
+        text = (ROOT / "seeds" / file).read_text("utf-8")
+        figures = {normalize(a.translate(DIGITS)) for a in answers if re.search(r"\d", a)}
+        if not figures:
+            continue
+        paras = paragraphs(text)
+        units = [text[a:b] for a, b in sentence_units(text)]
+        good = [u for u in units if any(f in normalize(u.translate(DIGITS)) for f in figures)]
+        if not good:
+            continue
+        home = {p for p in paras if any(u in p[2] for u in good)}
+        right += 1
+        if any(g.kind == "place" for p in home for g in missing(q, "It was 17.", [], glossary, [p[2]])):
+            flagged += 1
+            notes.append(f"false alarm: {q}")
+        if not asks_how_many(q):
+            continue
+        for p in paras:
+            if p in home or not numbers(p[2]):
+                continue
+            traps += 1
+            if any(g.kind == "place" for g in missing(q, "It was 17.", [], glossary, [p[2]])):
+                caught += 1
+    return right, flagged, traps, caught, notes
+
+
+def which_rule() -> tuple[int, int]:
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    items = [(r["question_en"], r["answers_en"][0]) for r in rows if r["answers_en"]]
+    items += [(q, answers[0]) for q, answers, _ in seed_items()]
+    asked = flagged = 0
+    for q, a in items:
+        if not asks_which(q):
+            continue
+        asked += 1
+        gaps = [g for s in (f"{a} [1].", f"It was {a} [1].") for g in missing(q, s)]
+        flagged += any(g.kind == "which" for g in gaps)
+    return asked, flagged
+
+
+def main() -> None:
+    glossary = load_glossary(ROOT / "prompts" / "glossary.yaml")
+    right, flagged, traps, caught, notes = place_rule(glossary)
+    asked, which_flagged = which_rule()
+    print("| rule | right answers flagged (false alarms) | traps caught |")
+    print("| --- | --: | --: |")
+    print(f"| another place | {flagged}/{right} | {caught}/{traps} |")
+    print(f"| which: no new name | {which_flagged}/{asked} | - |")
+    for n in notes:
+        print(n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""Does the answer answer what was asked? Its figures, names and sentences may all be in
+the sources and still answer another question: the wounded for the killed, the militants
+for the troops, a title for "who", the question's own place for "which town". Each such
+gap is retried once with its own note (``retry_<kind>`` in prompts/answer.yaml), then
+shown marked, never as if it answered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.arabic import arabic_share
+from bot.checks import ROLE_GROUPS, figure_roles, roles
+from bot.cite import MARKER, names_of
+from bot.evidence import asks_how_many, asks_who
+from bot.glossary import Glossary
+from bot.numbers import values
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+# A count the sources give only roughly ("dozens of", "عشرات") answers "how many" too.
+_VAGUE = re.compile(
+    r"\b(?:dozens|scores|hundreds|thousands|millions|several|a few|a number of)\b"
+    r"|(?:^|\s)[وب]?(?:ال)?(?:عشرات|مئات|آلاف|الاف|ملايين|بضع|بضعة|عدد من)",
+    re.IGNORECASE,
+)
+
+
+# A distance, share or year is not a count ("15 members surrendered in Diyala (60 km east
+# of Baghdad)" lost its 15 and kept the 60), unless the question asks for one.
+_MEASURED = re.compile(
+    r"\d[\d.,]*\s*(?:كلم|كم|كيلومتر\w*|km|kilomet\w*|miles?|ميلا?|متر\w*|met(?:er|re)s?"
+    r"|%|٪|percent|بالمئة|بالمائة|في المئة)|\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_ASKS_MEASURE = re.compile(
+    r"\bhow (?:far|long|high|tall|wide|deep)\b|\bdistance\b|\bpercent|\bwhat (?:percentage|"
+    r"share|year)\b|\bwhen\b|\byear\b|تبعد|مسافة|ارتفاع|طول|عرض|نسبة|متى|عام|سنة|كيلومتر",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What the question asks that the answer does not give; ``kind`` picks the retry's
+    note (``retry_<kind>`` in prompts/answer.yaml)."""
+
+    # "missing" (no figure), "role" (a figure of something else), "who", "place" (the
+    # cited sentence is about another place), "which" (no name beyond the question's)
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def missing(
+    question: str,
+    answer: str,
+    quotes: Sequence[str] = (),
+    glossary: Glossary | None = None,
+    contexts: Sequence[str] = (),
+) -> list[Gap]:
+    """What the question asks for that the answer does not give: a figure for "how
+    many" (the bundled model often restates the question's sentence without its number),
+    a figure of what the question counts (the killed, not the wounded), a name for "who"
+    when the cited sentences (``quotes``) give one, a place the cited sentences'
+    paragraphs (``contexts``) are about, a name for "which town/unit". Such an answer is
+    retried once, then shown marked, never as if it answered."""
+    plain = MARKER.sub(" ", answer).translate(_DIGITS)
+    if not _ASKS_MEASURE.search(question):
+        plain = _MEASURED.sub(" ", plain)
+    if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
+        return [Gap("missing", "no figure, though the question asks how many")]
+    gaps = _other_count(question, plain, quotes) + _only_asked(question, plain)
+    if glossary is not None:
+        gaps += _no_name(question, plain, quotes, glossary)
+        gaps += _other_place(question, contexts, glossary)
+    return gaps
+
+
+def _other_place(question: str, contexts: Sequence[str], glossary: Glossary) -> list[Gap]:
+    """The question names a place; the paragraphs of the cited sentences name none of
+    its places and name another: "11 killed" read from the Khalidiya paragraph of an
+    article that is also about Qayyarah (the article names it, the sentence does not)."""
+
+    def places(text: str) -> set[str]:
+        return {t.en for t in names_of(text, glossary) if t.kind == "places"}
+
+    asked = places(question)
+    found = set().union(*(places(c) for c in contexts)) if contexts else set()
+    if not asked or not found or found & asked:
+        return []
+    return [
+        Gap(
+            "place",
+            f"the cited sentence is about {', '.join(sorted(found))}, "
+            f"not {', '.join(sorted(asked))}",
+        )
+    ]
+
+
+_WHICH = re.compile(
+    r"^\s*(?:(?:in|from|to|at|by)\s+)?(?:which|what)\s+(?:town|city|village|unit|division"
+    r"|brigade|battalion|force|group|country|area|district|province|neighbou?rhood|base"
+    r"|agency|organi[sz]ation|militia|party|newspaper|channel|outlet)s?\b",
+    re.IGNORECASE,
+)
+# Words that restate or report, never name: an answer made only of these and the
+# question's own words names nothing new.
+_FILLER_WORDS = (
+    "the a an it its this that these those they them he she his her is are was were "
+    "be been being has have had do does did not and or but of in on at to from by for "
+    "with as which what who there here then so also said say says told stated "
+    "reported announced according would could will can may"
+)
+_FILLER = frozenset(_FILLER_WORDS.split())
+
+
+def asks_which(question: str) -> bool:
+    """A question for one named thing of a kind: which town, what unit, in which city."""
+    return bool(_WHICH.search(question))
+
+
+def _only_asked(question: str, answer: str) -> list[Gap]:
+    """ "Which town west of Ramadi was retaken?" answered "... retook Ramadi west of
+    Ramadi": an English answer to "which X" must name something the question does not."""
+    if not asks_which(question) or arabic_share(answer) > 0.5:
+        return []
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    new = [w for w in re.findall(r"[\w'’-]+", answer.lower()) if w not in asked | _FILLER]
+    return [] if new else [Gap("which", "no name the question does not already give")]
+
+
+_EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
+# Whose figure: only a specific side in the question is held to ("militants", "soldiers",
+# "civilians"); "people" may count anyone.
+_SIDES = frozenset({"militants", "troops"})
+_CIVILIANS = re.compile(r"\bcivilians?\b|مدني", re.IGNORECASE)
+
+
+_COUNTED = re.compile(
+    r"\bhow many\s+((?:(?!(?:were|was|did|do|does|are|is|have|has|had|died)\b)[\w'’-]+\s*){1,6})"
+    r"|(?<!\w)[وف]?(?:كم|عدد)\s+((?:\S+\s*){1,3})",
+    re.IGNORECASE,
+)
+
+
+def _counted(question: str) -> str:
+    """What a how-many question counts: the words after "how many" (to the verb) or
+    after كم / عدد; the rest of the question may name another side ("the attack of the
+    organisation")."""
+    m = _COUNTED.search(question)
+    return (m.group(1) or m.group(2) or "") if m else ""
+
+
+def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list[Gap]:
+    """ "How many were wounded?" answered with the killed, "how many militants were
+    killed?" with "46 people were killed", or with a bare "46" that the cited sentence
+    says counts people: the figure may be in the cited sentence, and it answers another
+    question."""
+    if not asks_how_many(question):
+        return []
+    asked = roles(question)
+    said = roles(answer) & _EVENTS
+    events = asked & _EVENTS
+    if events and said and not events & said:
+        return [
+            Gap(
+                "role",
+                f"the answer counts the {'/'.join(sorted(said))}, "
+                f"the question asks about the {'/'.join(sorted(events))}",
+            )
+        ]
+    counted = _counted(question)  # "how many civilians ... the organisation's attack?"
+    sides = (roles(counted) & _SIDES) | ({"civilians"} if _CIVILIANS.search(counted) else set())
+    source: dict[float, set[str]] = {}
+    for q in quotes:
+        for value, found in figure_roles(q).items():
+            source.setdefault(value, set()).update(found)
+    # One figure that counts what was asked answers it; others may add to it ("46 killed
+    # and 133 wounded" for the killed).
+    conflicts: list[str] = []
+    for value, found in figure_roles(answer).items():
+        why = _conflict("answer's", found, sides, events) or _conflict(
+            "cited sentence's", source.get(value, set()), sides, events
+        )
+        if not why:
+            return []
+        conflicts.append(why)
+    return [Gap("role", conflicts[0])] if conflicts else []
+
+
+def _conflict(where: str, found: set[str], sides: set[str], events: set[str]) -> str:
+    """Why a figure whose clause says ``found`` does not count what was asked, or ""."""
+    whose, did = found & set(ROLE_GROUPS[1]), found & _EVENTS
+
+    def names(roles: set[str]) -> str:
+        return "/".join(sorted(roles))
+
+    if sides and whose and not sides & whose:
+        return f"the {where} figure counts {names(whose)}, the question asks about {names(sides)}"
+    if events and did and not events & did:
+        return (
+            f"the {where} figure counts the {names(did)}, "
+            f"the question asks about the {names(events)}"
+        )
+    return ""
+
+
+# A title standing in for a name: "the United States ambassador" for "who announced it?"
+_TITLE = re.compile(
+    r"\b(?:ambassadors?|ministers?|commanders?|spokes\w+|leaders?|presidents?|premier|"
+    r"officials?|chiefs?|head|governors?|envoys?|generals?|secretary|directors?|mayors?|"
+    r"colonel|brigadier|correspondents?|sources?)\b"
+    r"|(?:^|\s)[وب]?(?:ال)?(?:سفير|وزير|قائد|ناطق|متحدث|زعيم|رئيس|مسؤول|محافظ|آمر|امر|عميد|"
+    r"لواء|مدير|مراسل|مصدر)",
+    re.IGNORECASE,
+)
+_ACTORS = ("forces", "organisations")
+
+
+def _no_name(question: str, answer: str, quotes: Sequence[str], glossary: Glossary) -> list[Gap]:
+    """ "Who?" answered with no person, though a cited sentence names one: with a title
+    instead ("the ambassador"), or with nobody at all."""
+    if not asks_who(question):
+        return []
+
+    def people(text: str) -> set[str]:
+        return {t.en for t in names_of(text, glossary) if t.kind == "people"}
+
+    named = set().union(*(people(q) for q in quotes)) - people(question)
+    if people(answer):
+        return []
+    if not named:  # "who is the spokesman of X?" -> "the commander of Y": a title for a title
+        return [Gap("who", "a title, not a name")] if _other_title(question, answer) else []
+    actors = [t for t in names_of(answer, glossary) if t.kind in _ACTORS]
+    if actors and not _TITLE.search(answer):
+        return []  # "Iraqi forces repelled it": a group can be the answer to "who"
+    return [Gap("who", "no name, though the question asks who")]
+
+
+def _titles(text: str) -> set[str]:
+    stems = (
+        re.sub(r"^[وب]?(?:ال)?", "", m.group(0).strip().lower()) for m in _TITLE.finditer(text)
+    )
+    return {re.sub(r"s$", "", re.sub(r"men$", "man", t)) for t in stems}  # one per title
+
+
+def _other_title(question: str, answer: str) -> bool:
+    """The question asks for the holder of a title and the answer gives another title."""
+    asked = _titles(question)
+    return bool(asked) and bool(_titles(answer) - asked)

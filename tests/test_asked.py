@@ -1,0 +1,93 @@
+"""bot/asked.py: answers that hold only what the sources say and still answer another
+question (another place's figure, the question's own words for "which")."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.asked import asks_which, missing
+from bot.evidence import paragraph
+from bot.glossary import load_glossary
+from bot.retrieve import Hit
+from tests.conftest import ROOT
+
+GLOSSARY = load_glossary(ROOT / "prompts" / "glossary.yaml")
+QAYYARAH = ROOT / "seeds" / "002_fba94a6d5a3912e7.txt"
+# The seed paragraph with "11 of the organisation killed": Anbar's Khalidiya island, in an
+# article whose headline and first paragraphs are about Qayyarah.
+ELEVEN = "وأشارت مصادر أمنية إلى أن 11 من تنظيم داعش"
+
+
+def _hit(path: Path, needle: str) -> Hit:
+    text = path.read_text("utf-8")
+    start = text.index(needle)
+    return Hit(path.name, str(path), "", "c", 0, start, start + len(needle), 1.0, 1.0, needle)
+
+
+def test_a_sentence_is_read_with_its_paragraph() -> None:
+    para = paragraph(_hit(QAYYARAH, ELEVEN))
+    assert ELEVEN in para and "الأنبار" in para and "\n\n" not in para
+    assert "القيارة" not in para
+    # a file that no longer holds the sentence: the sentence alone
+    gone = replace(_hit(QAYYARAH, ELEVEN), start=0, end=len(ELEVEN))
+    assert paragraph(gone) == ELEVEN
+
+
+KHALIDIYA = "في محافظة الأنبار، قالت مصادر عسكرية بمدينة الرمادي إن 11 من تنظيم داعش قتلوا."
+QAYYARAH_PARA = "اقتحمت القوات العراقية مركز مدينة القيارة وقتل 70 من الإرهابيين."
+NO_PLACE = "وأضاف أن 25 من عناصر الأمن قتلوا خلال الاشتباكات."
+
+
+@pytest.mark.parametrize(
+    ("question", "contexts", "flagged"),
+    [
+        ("How many Islamic State fighters were killed in Qayyarah?", [KHALIDIYA], True),
+        ("كم عنصرا من التنظيم قتل في القيارة؟", [KHALIDIYA], True),
+        ("How many Islamic State fighters were killed in Qayyarah?", [QAYYARAH_PARA], False),
+        # a paragraph naming no place may be about the question's: not flagged
+        ("How many were killed in Kirkuk?", [NO_PLACE], False),
+        # no place in the question: nothing to hold the answer to
+        ("How many Islamic State fighters were killed?", [KHALIDIYA], False),
+        # two places asked, each cited paragraph about one of them
+        ("How many were killed in Qayyarah and in Ramadi?", [KHALIDIYA, QAYYARAH_PARA], False),
+    ],
+)
+def test_a_figure_from_another_places_paragraph_is_a_gap(
+    question: str, contexts: list[str], flagged: bool
+) -> None:
+    gaps = [g for g in missing(question, "11 [1].", [], GLOSSARY, contexts) if g.kind == "place"]
+    assert bool(gaps) is flagged
+    if flagged:
+        assert "Anbar, Ramadi" in str(gaps[0]) and "not Qayyarah" in str(gaps[0])
+
+
+RAMADI = "Which town west of Ramadi did the Iraqi army say it had recaptured?"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "flagged"),
+    [
+        (RAMADI, "The Iraqi army said it had recaptured Ramadi west of Ramadi [1].", True),
+        (RAMADI, "It was recaptured by the Iraqi army [1].", True),
+        (RAMADI, "The Iraqi army said it had recaptured Kubaisa [1].", False),
+        ("Which division entered the centre of Qaraqosh?", "The ninth division [1].", False),
+        ("In which city did Baghdadi declare the caliphate?", "In the city [1].", True),
+        # not a "which" question, or an Arabic answer: not this rule's to judge
+        ("Who recaptured Ramadi?", "Ramadi was recaptured [1].", False),
+        (RAMADI, "استعاد الجيش العراقي الرمادي [1].", False),
+    ],
+)
+def test_which_answered_with_the_questions_own_words_is_a_gap(
+    question: str, answer: str, flagged: bool
+) -> None:
+    gaps = [g for g in missing(question, answer) if g.kind == "which"]
+    assert bool(gaps) is flagged
+
+
+def test_which_questions_are_told_apart() -> None:
+    assert asks_which(RAMADI) and asks_which("In what country is the Amazon?")
+    assert not asks_which("What happened to the museum?")
+    assert not asks_which("How many towns were retaken?")
