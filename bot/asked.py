@@ -83,16 +83,20 @@ def missing(
 
 
 def _other_place(question: str, contexts: Sequence[str], glossary: Glossary) -> list[Gap]:
-    """The question names a place; the paragraphs of the cited sentences name none of
-    its places and name another: "11 killed" read from the Khalidiya paragraph of an
-    article that is also about Qayyarah (the article names it, the sentence does not)."""
+    """The question names a place; the paragraphs of the cited sentences name another
+    place and none that holds, or lies in, one the question names: "11 killed" read from
+    the Anbar paragraph of an article about Qayyarah (the article names Qayyarah, the
+    paragraph does not). Only places the glossary locates (``within``) are compared:
+    "the governor of Nineveh" in a paragraph about a Mosul bridge is about Mosul."""
 
     def places(text: str) -> set[str]:
-        return {t.en for t in names_of(text, glossary) if t.kind == "places"}
+        return {
+            t.en for t in names_of(text, glossary) if t.kind == "places" and glossary.located(t.en)
+        }
 
     asked = places(question)
     found = set().union(*(places(c) for c in contexts)) if contexts else set()
-    if not asked or not found or found & asked:
+    if not asked or not found or any(glossary.related(a, f) for a in asked for f in found):
         return []
     return [
         Gap(

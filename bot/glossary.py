@@ -32,6 +32,7 @@ class _Entry(BaseModel):
     en: str
     also: list[str] = []
     after: list[str] = []
+    within: list[str] = []  # places: the English names of the places that hold it
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Term:
     also: tuple[str, ...] = ()
     after: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()  # normalised Arabic words
+    within: tuple[str, ...] = ()  # places: the places holding it (Mosul: Nineveh)
 
     def english_forms(self) -> tuple[str, ...]:
         return (self.en, *self.also)
@@ -61,6 +63,29 @@ class Glossary:
     def __post_init__(self) -> None:
         # Longest first, so a full name claims its words before the short form does.
         self.terms.sort(key=lambda t: -len(t.words))
+        self._within: dict[str, set[str]] = {}
+        for t in self.terms:
+            self._within.setdefault(t.en, set()).update(t.within)
+
+    def located(self, place: str) -> bool:
+        """Whether the glossary says where ``place`` (English) lies, or that it holds
+        another place: only such places can be told apart."""
+        return bool(self._within.get(place)) or any(place in w for w in self._within.values())
+
+    def related(self, a: str, b: str) -> bool:
+        """One of two places (English names) holds the other: Nineveh and Mosul."""
+        return a == b or a in self.around(b) or b in self.around(a)
+
+    def around(self, place: str) -> set[str]:
+        """Every place that holds ``place``, by the glossary's ``within``."""
+        seen: set[str] = set()
+        todo = list(self._within.get(place, ()))
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo.extend(self._within.get(p, ()))
+        return seen
 
     def find(self, text: str) -> list[Match]:
         """Glossary names in ``text``, in text order, overlapping matches resolved."""
@@ -211,7 +236,7 @@ def _load(path: Path, mtime: int) -> Glossary:
             if not words:
                 raise PromptError(f"glossary {path}: {kind}[{i}]: no Arabic name")
             after = frozenset(normalize(w) for w in e.after)
-            terms.append(Term(e.ar, e.en, kind, tuple(e.also), after, words))
+            terms.append(Term(e.ar, e.en, kind, tuple(e.also), after, words, tuple(e.within)))
     return Glossary(terms)
 
 

@@ -38,6 +38,7 @@ def test_a_sentence_is_read_with_its_paragraph() -> None:
 
 KHALIDIYA = "في محافظة الأنبار، قالت مصادر عسكرية بمدينة الرمادي إن 11 من تنظيم داعش قتلوا."
 QAYYARAH_PARA = "اقتحمت القوات العراقية مركز مدينة القيارة وقتل 70 من الإرهابيين."
+NINEVEH = "وقال محافظ نينوى إن طول الجسر يبلغ 250 مترا."
 NO_PLACE = "وأضاف أن 25 من عناصر الأمن قتلوا خلال الاشتباكات."
 
 
@@ -51,6 +52,9 @@ NO_PLACE = "وأضاف أن 25 من عناصر الأمن قتلوا خلال ا
         ("How many were killed in Kirkuk?", [NO_PLACE], False),
         # no place in the question: nothing to hold the answer to
         ("How many Islamic State fighters were killed?", [KHALIDIYA], False),
+        # a paragraph about the province that holds the asked city (the regression
+        # suite's bridge article: "the governor of Nineveh said the bridge is 250 m")
+        ("How long is the new bridge over the Tigris in Mosul?", [NINEVEH], False),
         # two places asked, each cited paragraph about one of them
         ("How many were killed in Qayyarah and in Ramadi?", [KHALIDIYA, QAYYARAH_PARA], False),
     ],
@@ -91,3 +95,10 @@ def test_which_questions_are_told_apart() -> None:
     assert asks_which(RAMADI) and asks_which("In what country is the Amazon?")
     assert not asks_which("What happened to the museum?")
     assert not asks_which("How many towns were retaken?")
+
+
+def test_the_glossary_knows_which_places_hold_which() -> None:
+    assert GLOSSARY.related("Mosul", "Nineveh") and GLOSSARY.related("Nineveh", "Dawasa")
+    assert GLOSSARY.related("Kubaisa", "Anbar")  # through Hit
+    assert not GLOSSARY.related("Qayyarah", "Ramadi")
+    assert GLOSSARY.located("Iraq") and not GLOSSARY.located("Washington")
