@@ -32,7 +32,7 @@ from bot.evidence import article_names, paragraph, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
-from bot.names import respell
+from bot.names import english_script, respell
 from bot.retrieve import Hit, Retriever, SearchResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
@@ -347,12 +347,18 @@ class _Asker:
         raw = strip_lead_in("".join(parts).strip())
         if not raw or (_DECLINE.search(raw) and len(raw) < 80):
             return _Attempt(passages, raw, None)
+        untranslated: list[str] = []
         if t.lang == "en":  # "Kerkuk" -> Kirkuk: the glossary's spelling of the passages' names
+            raw, untranslated = english_script(raw, self.glossary)
             raw = respell(raw, [h.text for h in passages], self.glossary, t.question).text
         resolved = resolve(attach_markers(raw, passages, self.embedder), passages)
         names = question_names(f"{t.question} {t.query}", self.glossary)
         articles = article_names(t.result.hits, self.glossary)
         settled = settle(resolved, self.glossary, t.question, names.strong, articles)
+        if untranslated:  # Arabic words in an English answer: the reader cannot read them
+            settled = replace(
+                settled, unsupported=[*settled.unsupported, f"untranslated: {untranslated[0]}"]
+            )
         return _Attempt(
             passages,
             raw,

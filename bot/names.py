@@ -184,3 +184,19 @@ def _loose(skeleton: str) -> str:
 def _english(word: str, known: set[str]) -> bool:
     """A common or glossary word, its plural ("Iraqis"), or a compound ("US-backed")."""
     return word in known or word.rstrip("s") in known or bool(re.search(r"-[a-z]", word))
+
+
+_ARABIC_RUN = re.compile(r"[\u0600-\u06ff][\u0600-\u06ff\s«»\"]*[\u0600-\u06ff]|[\u0600-\u06ff]")
+
+
+def english_script(text: str, glossary: Glossary) -> tuple[str, list[str]]:
+    """An English answer with the Arabic names it copied ("the villages of خربردان and
+    وكديلة") in the glossary's English; and the Arabic left that no entry renders (the
+    reader cannot read it, so the answer's check marks it)."""
+    out, at = [], 0
+    for m in glossary.find(text):
+        out += [text[at : m.start], m.term.en]
+        at = m.end
+    out.append(text[at:])
+    english = "".join(out)
+    return english, [r.group(0).strip() for r in _ARABIC_RUN.finditer(english)]

@@ -327,3 +327,33 @@ def test_a_misspelt_name_takes_the_glossary_spelling(
     fake_model.responder = citing_48("Security forces killed 48 militants in Kerkuk [{n}].")
     a = seeded_bot.answer(KILLED_48)
     assert "Kirkuk" in a.answer and "Kerkuk" not in a.answer and a.verified
+
+
+def test_a_figure_from_another_places_paragraph_is_asked_again_without_it(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """The bundled model's Qayyarah answer: "11 killed", from the article's Anbar
+    paragraph. Retried with other sentences (the cited one left out) and a place note."""
+    question = "How many Islamic State fighters were killed in the fighting for Qayyarah?"
+
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if not user.startswith("Passages:"):
+            return "A gloss."
+        passages = prompt_passages(user)
+        eleven = [n for n, t in passages.items() if "11 من" in t]
+        if eleven:
+            return f"11 Islamic State fighters were killed [{eleven[0]}]."
+        n = next(n for n, t in passages.items() if "70" in t)
+        return f"At least 70 Islamic State fighters were killed in Qayyarah [{n}]."
+
+    fake_model.responder = model
+    events = list(seeded_bot.chat(question))
+    (retry,) = [e for e in events if isinstance(e, Retrying)]
+    assert "about Anbar" in retry.reason and "not Qayyarah" in retry.reason
+    first, second = answer_prompts(fake_model)
+    assert "11 من" in first and "11 من" not in second
+    assert "Answer only from a passage about the place" in second
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.answer.verified and "70" in done.answer.answer

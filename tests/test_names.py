@@ -109,3 +109,32 @@ def test_few_human_seed_references_look_like_unheld_names() -> None:
     assert len(pairs) > 80
     alarms = sum(bool(unheld(en, [ar], GLOSSARY)) for en, ar in pairs)
     assert alarms <= 0.06 * len(pairs)
+
+
+@pytest.mark.parametrize(
+    ("answer", "english", "left"),
+    [
+        (
+            "The army took the villages of خربردان and وكديلة at the start [1].",
+            "The army took the villages of Kharbardan and Kudaila at the start [1].",
+            [],
+        ),
+        # an Arabic word no entry renders stays, and is reported for the mark
+        (
+            "They fled to طريق الموت near الموصل [2].",
+            "They fled to طريق الموت near Mosul [2].",
+            ["طريق الموت"],
+        ),
+        (
+            "Security forces killed 48 militants [1].",
+            "Security forces killed 48 militants [1].",
+            [],
+        ),
+    ],
+)
+def test_arabic_names_in_an_english_answer_take_the_glossary_english(
+    answer: str, english: str, left: list[str]
+) -> None:
+    from bot.names import english_script
+
+    assert english_script(answer, GLOSSARY) == (english, left)
