@@ -64,6 +64,11 @@ def paragraphs(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _place(question: str, context: str, glossary: Any) -> bool:
+    """The rule fires for an answer with a figure resting on ``context``."""
+    return any(g.kind == "place" for g in missing(question, "It was 17.", [], glossary, [context]))
+
+
 def place_rule(glossary: Any) -> tuple[int, int, int, int, list[str]]:
     right = flagged = traps = caught = 0
     notes: list[str] = []
@@ -81,7 +86,7 @@ def place_rule(glossary: Any) -> tuple[int, int, int, int, list[str]]:
             continue
         home = {p for p in paras if any(u in p[2] for u in good)}
         right += 1
-        if any(g.kind == "place" for p in home for g in missing(q, "It was 17.", [], glossary, [p[2]])):
+        if any(_place(q, p[2], glossary) for p in home):
             flagged += 1
             notes.append(f"false alarm: {q}")
         if not asks_how_many(q):
@@ -90,7 +95,7 @@ def place_rule(glossary: Any) -> tuple[int, int, int, int, list[str]]:
             if p in home or not numbers(p[2]):
                 continue
             traps += 1
-            if any(g.kind == "place" for g in missing(q, "It was 17.", [], glossary, [p[2]])):
+            if _place(q, p[2], glossary):
                 caught += 1
     return right, flagged, traps, caught, notes
 
