@@ -6,6 +6,9 @@
   killed" from the Khalidiya paragraph for a Qayyarah question; a catch if flagged).
   Questions: every answerable question of bench/data/seed_questions.*.yaml and of
   regression/*.yaml with a file to cite, whose answer is written in the Arabic (a figure).
+- **People for things**: English "how many car bombs / villages" questions, the right
+  answer's sentence (a false alarm if flagged) and the article's other sentences with a
+  figure (the trap: "70 car bombs" from "70 members killed"; caught if flagged).
 - **Which**: "which town/unit/group..." questions answered with their right answer, bare
   and as "It was X.", must not be flagged (XQuAD English dev rows and the seed sets).
 
@@ -25,8 +28,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.arabic import normalize, numbers  # noqa: E402
-from bot.asked import asks_which, missing  # noqa: E402
+from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
+from bot.asked import asks_which, counts_things, missing  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.evidence import asks_how_many  # noqa: E402
 from bot.glossary import load_glossary  # noqa: E402
@@ -100,6 +103,51 @@ def place_rule(glossary: Any) -> tuple[int, int, int, int, list[str]]:
     return right, flagged, traps, caught, notes
 
 
+def _people(question: str, figure: str, sentence: str) -> bool:
+    gaps = missing(question, f"It was {figure} [1].", [sentence])
+    return any("counts people" in str(g) for g in gaps)
+
+
+def people_rule() -> tuple[int, int, int, int]:
+    """English how-many questions: the right answer's sentence (false alarm if flagged);
+    for questions counting things, the article's sentences whose figure counts people
+    (the trap: "70 car bombs" from "70 members killed"; a catch if flagged)."""
+    right = flagged = traps = caught = 0
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        if not asks_how_many(q) or arabic_share(q) > 0.5 or not path.exists():
+            continue
+        text = path.read_text("utf-8")
+        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
+        units = [text[a:b] for a, b in sentence_units(text)]
+        for u in units:
+            digits = re.findall(r"(?<![\d.,])\d+(?![\d.,])", u.translate(DIGITS))
+            if figures and figures[0].replace(",", "") in digits:
+                right += 1
+                flagged += _people(q, figures[0].replace(",", ""), u)
+            elif digits and counts_things(q):
+                for d in digits:
+                    traps += 1
+                    caught += _people(q, d, u)
+    return right, flagged, traps, caught
+
+
+def people_rule_xquad() -> tuple[int, int]:
+    """XQuAD English how-many questions counting things, with the Arabic sentence that
+    holds the right (digit) answer: flagged = false alarm."""
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    asked = flagged = 0
+    for r in rows:
+        q, a = r["question_en"], r["answers_ar"][0]
+        if not (asks_how_many(q) and counts_things(q) and re.fullmatch(r"[\d.,]+", a)):
+            continue
+        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
+        sentence = next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx)
+        asked += 1
+        flagged += _people(q, a, sentence)
+    return asked, flagged
+
+
 def which_rule() -> tuple[int, int]:
     rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
     items = [(r["question_en"], r["answers_en"][0]) for r in rows if r["answers_en"]]
@@ -118,10 +166,14 @@ def main() -> None:
     glossary = load_glossary(ROOT / "prompts" / "glossary.yaml")
     right, flagged, traps, caught, notes = place_rule(glossary)
     asked, which_flagged = which_rule()
+    p_right, p_flagged, p_traps, p_caught = people_rule()
     print("| rule | right answers flagged (false alarms) | traps caught |")
     print("| --- | --: | --: |")
     print(f"| another place | {flagged}/{right} | {caught}/{traps} |")
     print(f"| which: no new name | {which_flagged}/{asked} | - |")
+    print(f"| people for things | {p_flagged}/{p_right} | {p_caught}/{p_traps} |")
+    x_asked, x_flagged = people_rule_xquad()
+    print(f"| people for things, XQuAD | {x_flagged}/{x_asked} | - |")
     for n in notes:
         print(n)
 

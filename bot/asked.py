@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.arabic import arabic_share
+from bot.arabic import arabic_share, normalize
 from bot.checks import ROLE_GROUPS, figure_roles, roles
 from bot.cite import MARKER, names_of
 from bot.evidence import asks_how_many, asks_who
@@ -76,6 +76,7 @@ def missing(
     if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
         return [Gap("missing", "no figure, though the question asks how many")]
     gaps = _other_count(question, plain, quotes) + _only_asked(question, plain)
+    gaps += _people_for_things(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
         gaps += _other_place(question, contexts, glossary)
@@ -196,6 +197,58 @@ def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list
             return []
         conflicts.append(why)
     return [Gap("role", conflicts[0])] if conflicts else []
+
+
+# Nouns for people: a question counting none of these counts things (car bombs, villages).
+_PERSONS = re.compile(
+    r"\b(?:people|persons?|individuals?|members?|fighters?|militants?|militiam[ae]n|soldiers?"
+    r"|troops?|police\w*|officers?|civilians?|residents?|victims?|casualties|m[ae]n|wom[ae]n"
+    r"|child(?:ren)?|famil(?:y|ies)|refugees?|iraqis?|americans?|kurds?|prisoners?|attackers?"
+    r"|bombers?|gunm[ae]n|insurgents?|jihadists?|volunteers?|servicem[ae]n|personnel|recruits?"
+    r"|trainees?|staff|workers?|journalists?|leaders?|commanders?|snipers?|students?"
+    r"|detainees?|peshmerga|forces|units?|fatalities|dead|wounded|injured|killed|displaced|elements?)\b",
+    re.IGNORECASE,
+)
+# Arabic words for people, as the word after a figure ("70 من أفراد", "48 مسلحاً").
+_PERSON_STEMS = (
+    *("عنصر", "عناصر", "افراد", "فرد", "شخص", "اشخاص", "مسلح", "جندي", "جنود", "مقاتل"),
+    *("قتيل", "قتلى", "قتلي", "مدني", "عراقي", "متشدد", "انتحاري", "شرطي", "تنظيم", "داعش"),
+    *("ميليشي", "مليشي", "حشد", "قوات", "ارهابي", "جريح", "جرحى", "جرحي", "مصاب", "طفل"),
+    *("اطفال", "امراه", "نساء", "رجل", "سجين", "معتقل", "عسكري", "ضابط", "مواطن", "نازح"),
+)
+
+
+def counts_things(question: str) -> bool:
+    """An English how-many question whose counted words name no people ("how many car
+    bombs…", "how many villages…")."""
+    counted = _counted(question)
+    people = _PERSONS.search(counted) or roles(counted) & _SIDES or _CIVILIANS.search(counted)
+    return bool(counted) and arabic_share(question) <= 0.5 and not people
+
+
+def _people_for_things(question: str, answer: str, quotes: Sequence[str]) -> list[Gap]:
+    """ "How many car bombs…?" answered "70 car bombs", where the cited sentence's 70 are
+    "70 من أفراد التنظيم" (70 of its members, killed): the question counts things, the
+    source's figure counts people."""
+    if not counts_things(question):
+        return []
+    counted = _counted(question)
+    for value in values(answer):
+        digits = f"{value:g}"
+        for q in quotes:
+            for m in re.finditer(
+                rf"(?<![\d.,]){re.escape(digits)}(?![\d.,])", q.translate(_DIGITS)
+            ):
+                after = [normalize(w) for w in re.findall(r"[^\W\d_]+", q[m.end() : m.end() + 40])]
+                after = [w[2:] if w.startswith("ال") else w for w in after if w != "من"][:1]
+                if after and after[0].startswith(_PERSON_STEMS):
+                    return [
+                        Gap(
+                            "role",
+                            f"the cited figure {digits} counts people, not {counted.strip()}",
+                        )
+                    ]
+    return []
 
 
 def _conflict(where: str, found: set[str], sides: set[str], events: set[str]) -> str:

@@ -102,3 +102,27 @@ def test_the_glossary_knows_which_places_hold_which() -> None:
     assert GLOSSARY.related("Kubaisa", "Anbar")  # through Hit
     assert not GLOSSARY.related("Qayyarah", "Ramadi")
     assert GLOSSARY.located("Iraq") and not GLOSSARY.located("Washington")
+
+
+SEVENTY = "بعد مواجهات أدت إلى مقتل مالايقل عن 70 من أفراد تنظيم داعش."
+FIFTY = "إن قوات الجيش انتزعت السيطرة على نحو 50 قرية من المتشددين منذ يوم الاثنين."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "quote", "flagged"),
+    [
+        # the question counts things, the cited figure counts people
+        ("How many car bombs were detonated in Qayyarah?", "70 car bombs [1].", SEVENTY, True),
+        # things counted as things; people counted as people
+        ("How many villages did the army take?", "50 villages [1].", FIFTY, False),
+        ("How many Islamic State members were killed?", "70 members [1].", SEVENTY, False),
+        ("How many were killed in Qayyarah?", "70 were killed [1].", SEVENTY, False),
+        # an Arabic question is not read by this English rule
+        ("كم عربة ملغمة فجرها التنظيم؟", "70 [1].", SEVENTY, False),
+    ],
+)
+def test_a_count_of_things_answered_with_a_count_of_people_is_a_gap(
+    question: str, answer: str, quote: str, flagged: bool
+) -> None:
+    gaps = [g for g in missing(question, answer, [quote]) if "counts people" in str(g)]
+    assert bool(gaps) is flagged
