@@ -25,7 +25,15 @@ from typing import Any
 
 from bot.arabic import detect_language
 from bot.asked import Gap, missing
-from bot.cite import Citation, Settled, attach_markers, resolve, settle, strip_lead_in
+from bot.cite import (
+    Citation,
+    Settled,
+    attach_markers,
+    from_example,
+    resolve,
+    settle,
+    strip_lead_in,
+)
 from bot.config import AnswerEvidence, AnswerLanguage, Settings
 from bot.embed import Embedder
 from bot.evidence import article_names, paragraph, question_names, select
@@ -355,10 +363,15 @@ class _Asker:
         names = question_names(f"{t.question} {t.query}", self.glossary)
         articles = article_names(t.result.hits, self.glossary)
         settled = settle(resolved, self.glossary, t.question, names.strong, articles)
-        if untranslated:  # Arabic words in an English answer: the reader cannot read them
-            settled = replace(
-                settled, unsupported=[*settled.unsupported, f"untranslated: {untranslated[0]}"]
-            )
+        flags = [f"untranslated: {w}" for w in untranslated[:1]]  # the reader can't read it
+        flags += from_example(
+            settled.text,
+            self.prompt.example_terms(t.lang),
+            [c.quote for c in settled.citations],
+            t.question,
+        )
+        if flags:
+            settled = replace(settled, unsupported=[*settled.unsupported, *flags])
         return _Attempt(
             passages,
             raw,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from bot.arabic import arabic_share, numbers
+from bot.arabic import arabic_share, normalize, numbers
 from bot.checks import number_roles, ungrounded_numbers
 from bot.embed import Embedder
 from bot.evidence import asks_who
@@ -201,6 +201,23 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
     ]
     if asks_who(question) and arabic_share(plain) < 0.5:  # the name asked for, made up
         out += [f"name {w}" for w in unheld(plain, sources, glossary, question)]
+    return out
+
+
+def from_example(
+    text: str, terms: dict[str, str], sources: Sequence[str], question: str = ""
+) -> list[str]:
+    """The prompt example's own terms (English -> Arabic) that ``text`` names in either
+    script while neither ``question`` nor ``sources`` holds them: copied, not read."""
+    out: list[str] = []
+    held = normalize(" ".join([*sources, question]))
+    asked = question.casefold()
+    for en, ar in terms.items():
+        named = re.search(rf"\b{re.escape(en)}", text, re.IGNORECASE) or normalize(ar) in (
+            normalize(text)
+        )
+        if named and normalize(ar) not in held and en.casefold() not in asked:
+            out.append(f"from the prompt's example: {en}")
     return out
 
 

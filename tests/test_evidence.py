@@ -357,3 +357,36 @@ def test_a_figure_from_another_places_paragraph_is_asked_again_without_it(
     done = events[-1]
     assert isinstance(done, Done)
     assert done.answer.verified and "70" in done.answer.answer
+
+
+def test_a_place_copied_from_the_prompts_example_is_asked_again(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """The held-out failure: "the refinery in Basra", Basra from the worked example,
+    citing the sentence about the Qayyarah refinery. It passed every other check."""
+    question = "Which refinery near Qayyarah did the Iraqi forces take full control of?"
+
+    def model(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        if not user.startswith("Passages:"):
+            return "A gloss."
+        n = next(n for n, t in prompt_passages(user).items() if "مصفاة" in t)
+        if "Note:" not in user:
+            return f"The Iraqi forces took full control of the refinery in Basra [{n}]."
+        return f"The Iraqi forces took full control of the Qayyarah refinery [{n}]."
+
+    fake_model.responder = model
+    events = list(seeded_bot.chat(question))
+    (retry,) = [e for e in events if isinstance(e, Retrying)]
+    assert "from the prompt's example: Basra" in retry.reason
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.answer.verified and "Qayyarah" in done.answer.answer
+
+    fake_model.responder = lambda m: (
+        "A gloss."
+        if not m[-1]["content"].startswith("Passages:")
+        else "The Iraqi forces seized the refinery in Basra [1]."
+    )
+    stays = seeded_bot.answer(question)
+    assert not stays.verified and "from the prompt's example: Basra" in stays.unsupported

@@ -34,6 +34,17 @@ class Example(BaseModel):
     lang: str = "any"
     user: str
     assistant: str
+    # The example's own names and things, English -> Arabic. A small model copies a shown
+    # pattern's content too ("the refinery in Basra"): an answer naming one of these that
+    # neither the question nor its cited sentences hold came from the example.
+    terms: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _terms_are_the_examples(self) -> Example:
+        absent = [ar for ar in self.terms.values() if ar not in self.user]
+        if absent:
+            raise ValueError(f"terms not in the example's text: {absent}")
+        return self
 
 
 class Prompt(BaseModel):
@@ -69,6 +80,14 @@ class Prompt(BaseModel):
                 messages.append({"role": "assistant", "content": ex.assistant})
         messages.append({"role": "user", "content": _fill(self.user, values)})
         return messages
+
+    def example_terms(self, lang: str | None = None) -> dict[str, str]:
+        """The ``terms`` of the examples shown for ``lang``."""
+        out: dict[str, str] = {}
+        for ex in self.examples:
+            if ex.lang in ("any", lang):
+                out.update(ex.terms)
+        return out
 
     def chat_params(self, extra: dict[str, object] | None = None) -> ChatParams:
         return ChatParams(**self.params.model_dump(), extra=dict(extra or {}))

@@ -66,3 +66,16 @@ def test_examples_render_as_earlier_turns_for_their_language() -> None:
     assert [m["role"] for m in en] == ["system", "user", "assistant", "user"]
     assert "beds" in en[2]["content"] and "سرير" in ar[2]["content"]
     assert en[-1]["content"].endswith("Question: Q\n")
+
+
+def test_example_terms_are_the_shown_examples_and_must_be_in_their_text(tmp_path: Path) -> None:
+    p = load_prompt(PROMPTS, "answer")
+    terms = p.example_terms("en")
+    assert terms["Basra"] == "بصرة" and all(ar in p.examples[0].user for ar in terms.values())
+    write(
+        tmp_path,
+        "name: p\ndescription: d\nvariables: []\nsystem: s\nuser: u\n"
+        "examples:\n  - {user: 'افتتح مستشفى', assistant: a, terms: {Basra: بصرة}}\n",
+    )
+    with pytest.raises(PromptError, match="terms not in the example"):
+        load_prompt(tmp_path, "p")
