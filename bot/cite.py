@@ -292,6 +292,17 @@ _LEAD_IN = re.compile(
 )
 
 
+# The same labels inside a sentence: "The army said in article A that ..." / "(article B)".
+_MID_LABEL = re.compile(
+    r",?\s*\(?\b(?:(?:according to|as (?:stated|reported) in|in)\s+)?(?:the\s+)?"
+    r"article\s+[A-Z]\b\)?",
+)
+
+
 def strip_lead_in(text: str) -> str:
-    """The answer without lead-ins naming the prompt's passages or article letters."""
-    return _LEAD_IN.sub(lambda m: m.group(1).upper(), text)
+    """The answer without lead-ins or mid-sentence mentions naming the prompt's passages
+    or article letters."""
+    text = _LEAD_IN.sub(lambda m: m.group(1).upper(), text)
+    if not _MID_LABEL.search(text):
+        return text
+    return re.sub(r"\s+([.,;!?])", r"\1", _MID_LABEL.sub("", text))

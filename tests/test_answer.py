@@ -175,6 +175,20 @@ def test_lead_ins_naming_the_prompts_labels_are_removed() -> None:
     assert strip_lead_in("The army took 50 villages [2]. In passage [2], it was empty [2].") == (
         "The army took 50 villages [2]. It was empty [2]."
     )
+    # inside a sentence too
+    assert strip_lead_in("The army said in article A that 50 villages fell [2].") == (
+        "The army said that 50 villages fell [2]."
+    )
+    assert strip_lead_in("Kirkuk police killed 48 militants (article B) [1].") == (
+        "Kirkuk police killed 48 militants [1]."
+    )
+    assert strip_lead_in("Iraqi forces entered the town, in article C [3].") == (
+        "Iraqi forces entered the town [3]."
+    )
+    # an article of law or a capitalised word after "article" is not a label
+    assert strip_lead_in("Article 140 of the constitution applies [1].") == (
+        "Article 140 of the constitution applies [1]."
+    )
     # a source named in the answer is content, not a label
     assert (
         strip_lead_in("According to the army, 5 died [1].") == "According to the army, 5 died [1]."
