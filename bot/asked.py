@@ -73,7 +73,7 @@ def missing(
     plain = MARKER.sub(" ", answer).translate(_DIGITS)
     if not _ASKS_MEASURE.search(question):
         plain = _MEASURED.sub(" ", plain)
-    if asks_how_many(question) and not values(plain) and not _VAGUE.search(plain):
+    if asks_how_many(question) and not values(plain, source=True) and not _VAGUE.search(plain):
         return [Gap("missing", "no figure, though the question asks how many")]
     gaps = _other_count(question, plain, quotes) + _only_asked(question, plain)
     gaps += _people_for_things(question, plain, quotes)
@@ -109,7 +109,7 @@ def _other_place(question: str, contexts: Sequence[str], glossary: Glossary) -> 
 
 
 _WHICH = re.compile(
-    r"^\s*(?:(?:in|from|to|at|by)\s+)?(?:which|what)\s+(?:town|city|village|unit|division"
+    r"^\s*(?:(?:in|from|to|towards?|into|at|by|near)\s+)?(?:which|what)\s+(?:[a-z]+\s+)?(?:town|city|village|unit|division"
     r"|brigade|battalion|force|group|country|area|district|province|neighbou?rhood|base"
     r"|agency|organi[sz]ation|militia|party|newspaper|channel|outlet)s?\b",
     re.IGNORECASE,
@@ -135,15 +135,24 @@ def _only_asked(question: str, answer: str) -> list[Gap]:
     Ramadi": an English answer to "which X" must name something the question does not."""
     if not asks_which(question) or arabic_share(answer) > 0.5:
         return []
-    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-    new = [w for w in re.findall(r"[\w'’-]+", answer.lower()) if w not in asked | _FILLER]
-    return [] if new else [Gap("which", "no name the question does not already give")]
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)} | _FILLER
+    new = [w for w in re.findall(r"[\w'’-]+", answer) if w.lower() not in asked]
+    # A verb form ("took" for "taken", "captured") restates the question, names nothing;
+    # a capitalised word may be a name (Ahmed).
+    named = [w for w in new if w[:1].isupper() or not _VERB_FORM.fullmatch(w)]
+    return [] if named else [Gap("which", "no name the question does not already give")]
+
+
+_VERB_FORM = re.compile(
+    r"\w+ed|took|taken|had|has|have|got|gotten|held|hold|won|fought|led|went|gone|came"
+    r"|made|seized|retook|already|also|then|now"
+)
 
 
 _EVENTS = frozenset(ROLE_GROUPS[0])  # killed, wounded, arrested, surrendered, displaced
 # Whose figure: only a specific side in the question is held to ("militants", "soldiers",
 # "civilians"); "people" may count anyone.
-_SIDES = frozenset({"militants", "troops"})
+_SIDES = frozenset({"militants", "troops", "militia"})
 _CIVILIANS = re.compile(r"\bcivilians?\b|مدني", re.IGNORECASE)
 
 

@@ -201,6 +201,12 @@ ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ),
         ("مسلح", "مقاتل", "متشدد", "ارهابي", "الارهابيين", "داعش", "التنظيم", "انتحاري"),
     ),
+    # Pro-government militias are a side of their own: "four Popular Mobilisation members
+    # killed near Tal Afar" does not answer how many civilians died of the gases.
+    "militia": (
+        re.compile(r"\b(?:militia\w*|Popular Mobili[sz]ation|Hashd|PMF|PMU)\b", re.I),
+        ("مليشي", "ميليشي", "الحشد الشعبي", "حشد الشعبي"),
+    ),
     # "5,000 to 6,000 people trapped" where the source's 5,000-6,000 are militants
     "civilians": (
         re.compile(r"\b(?:civilians?|residents?|inhabitants|population|people|families)\b", re.I),
@@ -211,7 +217,7 @@ ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
 # agrees on what happened and not on who.
 ROLE_GROUPS = (
     ("killed", "wounded", "arrested", "surrendered", "displaced"),
-    ("troops", "militants", "civilians"),
+    ("troops", "militants", "militia", "civilians"),
 )
 # Clauses end at punctuation, but not at a separator inside a number (5,000 or 1.2).
 _CLAUSE = re.compile(r"(?:\d[,.]\d|[^,;،؛.!?؟\n])+")

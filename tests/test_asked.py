@@ -126,3 +126,44 @@ def test_a_count_of_things_answered_with_a_count_of_people_is_a_gap(
 ) -> None:
     gaps = [g for g in missing(question, answer, [quote]) if "counts people" in str(g)]
     assert bool(gaps) is flagged
+
+
+GAS = "وقال ضابط عراقي إن انبعاث غازات سامة ناجمة عن تفجير مصنع الكبريت أدى إلى وفاة مدنيين اثنين."
+TAL_AFAR = (
+    "أفاد مصدر أمني بمصرع أربعة من عناصر مليشيات الحشد الشعبي في انفجار عبوة ناسفة قرب تلعفر."
+)
+DIED = "How many civilians died from the toxic gases?"
+
+
+def test_a_militia_figure_does_not_answer_how_many_civilians() -> None:
+    """Held-out 3: "Four civilians died from the toxic gases [4]", citing four Popular
+    Mobilisation members killed by a bomb near Tal Afar. The four is in the sentence;
+    it counts another side."""
+    gaps = missing(DIED, "Four civilians died from the toxic gases [4].", [TAL_AFAR])
+    assert [g.kind for g in gaps] == ["role"] and "militia" in gaps[0].text
+    asked = "How many Popular Mobilisation members were killed near Tal Afar?"
+    assert missing(asked, "Four Popular Mobilisation members were killed [1].", [TAL_AFAR]) == []
+
+
+def test_a_written_two_answers_how_many() -> None:
+    """Arabic says two with the dual ("مدنيين اثنين"); "Two civilians died" gives it."""
+    assert missing(DIED, "Two civilians died from the toxic gases [1].", [GAS]) == []
+    assert [g.kind for g in missing(DIED, "Civilians died from the gases [1].", [GAS])] == [
+        "missing"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "flagged"),
+    [
+        ("The Iraqi forces already took the small town near Qaraqosh [3].", True),
+        ("The Iraqi forces had already seized the small town near Qaraqosh [3].", True),
+        ("They had already taken the small town of Bartella near Qaraqosh [3].", False),
+        ("Ahmed [3].", False),  # a name ending like a verb form
+    ],
+)
+def test_which_with_an_adjective_and_a_new_verb_still_needs_a_name(
+    answer: str, flagged: bool
+) -> None:
+    q = "Which small town near Qaraqosh had the Iraqi forces already taken?"
+    assert any(g.kind == "which" for g in missing(q, answer)) is flagged
