@@ -67,6 +67,12 @@ def paragraphs(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _holds(unit: str, figure: str) -> bool:
+    """``unit`` writes the whole number ``figure`` (5 is not the 5 of 5000 or 25)."""
+    plain = normalize(unit.translate(DIGITS))
+    return bool(re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,]*\d)", plain))
+
+
 def _place(question: str, context: str, glossary: Any) -> bool:
     """The rule fires for an answer with a figure resting on ``context``."""
     return any(g.kind == "place" for g in missing(question, "It was 17.", [], glossary, [context]))
@@ -84,7 +90,7 @@ def place_rule(glossary: Any) -> tuple[int, int, int, int, list[str]]:
             continue
         paras = paragraphs(text)
         units = [text[a:b] for a, b in sentence_units(text)]
-        good = [u for u in units if any(f in normalize(u.translate(DIGITS)) for f in figures)]
+        good = [u for u in units if any(_holds(u, f) for f in figures)]
         if not good:
             continue
         home = {p for p in paras if any(u in p[2] for u in good)}
