@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
-from bot.asked import asks_which, counts_things, missing  # noqa: E402
+from bot.asked import _counted, asks_which, counts_things, missing  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.evidence import asks_how_many  # noqa: E402
 from bot.glossary import load_glossary  # noqa: E402
@@ -154,6 +154,48 @@ def people_rule_xquad() -> tuple[int, int]:
     return asked, flagged
 
 
+def _kind(question: str, figure: str, sentence: str) -> bool:
+    gaps = missing(question, f"It was {figure} [1].", [sentence])
+    return any("does not count" in str(g) for g in gaps)
+
+
+KINDS = ("workers", "journalists", "children", "women", "students", "doctors")
+
+
+def kinds_rule() -> tuple[int, int, int, int]:
+    """People of a kind (workers, journalists...): XQuAD English how-many questions that
+    count such people, with the Arabic sentence of the right answer (a false alarm if
+    flagged); traps: each seed how-many question about people asked of each kind instead
+    ("how many workers were killed in Kirkuk?"), against the right sentence of the
+    original question, which counts other people (a catch if flagged)."""
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    right = flagged = traps = caught = 0
+    for r in rows:
+        q, a = r["question_en"], r["answers_ar"][0]
+        counted = _counted(q)
+        if not (asks_how_many(q) and re.fullmatch(r"[\d.,]+", a)):
+            continue
+        if not any(re.search(rf"\b{k[:-1]}", counted, re.I) for k in ("women", *KINDS)):
+            continue
+        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
+        right += 1
+        flagged += _kind(q, a, next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx))
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        counted = _counted(q)
+        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
+        if not (asks_how_many(q) and figures and counted and path.exists()) or counts_things(q):
+            continue
+        if arabic_share(q) > 0.5:
+            continue
+        text = path.read_text("utf-8")
+        good = [text[x:y] for x, y in sentence_units(text) if _holds(text[x:y], figures[0])]
+        for kind in KINDS:
+            traps += 1
+            caught += any(_kind(q.replace(counted, f"{kind} ", 1), figures[0], u) for u in good[:1])
+    return right, flagged, traps, caught
+
+
 def which_rule() -> tuple[int, int]:
     rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
     items = [(r["question_en"], r["answers_en"][0]) for r in rows if r["answers_en"]]
@@ -180,6 +222,8 @@ def main() -> None:
     print(f"| people for things | {p_flagged}/{p_right} | {p_caught}/{p_traps} |")
     x_asked, x_flagged = people_rule_xquad()
     print(f"| people for things, XQuAD | {x_flagged}/{x_asked} | - |")
+    k_right, k_flagged, k_traps, k_caught = kinds_rule()
+    print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
     for n in notes:
         print(n)
 

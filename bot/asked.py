@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.arabic import arabic_share, normalize
-from bot.checks import ROLE_GROUPS, figure_roles, roles
+from bot.checks import ROLE_GROUPS, clauses, figure_roles, roles
 from bot.cite import MARKER, names_of
 from bot.evidence import asks_how_many, asks_who
 from bot.glossary import Glossary
@@ -76,7 +76,7 @@ def missing(
     if asks_how_many(question) and not values(plain, source=True) and not _VAGUE.search(plain):
         return [Gap("missing", "no figure, though the question asks how many")]
     gaps = _other_count(question, plain, quotes) + _only_asked(question, plain)
-    gaps += _people_for_things(question, plain, quotes)
+    gaps += _people_for_things(question, plain, quotes) + _other_people(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
         gaps += _other_place(question, contexts, glossary)
@@ -257,6 +257,62 @@ def _people_for_things(question: str, answer: str, quotes: Sequence[str]) -> lis
                             f"the cited figure {digits} counts people, not {counted.strip()}",
                         )
                     ]
+    return []
+
+
+# People of a kind the sides (troops, militants, militia, civilians) do not tell apart:
+# "how many workers were killed?" is not answered by "two civilians died".
+_KINDS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    "workers": (
+        re.compile(r"\b(?:workers?|employees?|labou?rers?|staff)\b", re.I),
+        ("عامل", "عمال", "موظف", "شغيل"),
+    ),
+    "journalists": (
+        re.compile(
+            r"\b(?:journalists?|reporters?|correspondents?|camera(?:man|men)|photographers?"
+            r"|media workers?)\b",
+            re.I,
+        ),
+        ("صحفي", "صحافي", "مراسل", "مصور", "اعلامي"),
+    ),
+    "children": (
+        re.compile(r"\b(?:child(?:ren)?|kids?|boys?|girls?|minors?)\b", re.I),
+        ("طفل", "اطفال", "صبي", "قاصر"),
+    ),
+    "women": (re.compile(r"\bwom[ae]n\b", re.I), ("امراه", "نساء", "سيدات")),
+    "students": (re.compile(r"\b(?:students?|pupils?)\b", re.I), ("طالب", "طلاب", "تلاميذ")),
+    "medics": (
+        re.compile(r"\b(?:doctors?|medics?|nurses?|paramedics?)\b", re.I),
+        ("طبيب", "اطباء", "ممرض", "مسعف"),
+    ),
+}
+
+
+def _has_kind(text: str, kind: str) -> bool:
+    pattern, stems = _KINDS[kind]
+    if arabic_share(text) <= 0.5:
+        return bool(pattern.search(text))
+    words = [w[2:] if w.startswith("ال") else w for w in normalize(text).split()]
+    return any(w.lstrip("وفبل").startswith(stems) or w.startswith(stems) for w in words)
+
+
+def _other_people(question: str, answer: str, quotes: Sequence[str]) -> list[Gap]:
+    """ "How many workers were killed at the factory?" answered "Two workers", where the
+    cited sentence's two are civilians: the question counts people of a kind, and no
+    clause of the cited sentences that holds the answer's figure names that kind."""
+    asked = [k for k in _KINDS if _has_kind(_counted(question), k)]
+    if not asked or not asks_how_many(question):
+        return []
+    held = [(c, values(c, source=True)) for q in quotes for c in clauses(q)]
+    for value in values(answer, source=True):
+        found = [c for c, vs in held if value in vs]
+        if found and not any(_has_kind(c, k) for c in found for k in asked):
+            return [
+                Gap(
+                    "role",
+                    f"the cited figure {value:g} does not count {'/'.join(asked)}",
+                )
+            ]
     return []
 
 

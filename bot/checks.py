@@ -259,6 +259,12 @@ def _clauses_by_value(text: str, roles: Callable[[str], set[str]]) -> dict[float
     return out
 
 
+def clauses(text: str) -> list[str]:
+    """``text`` cut at its clause punctuation (not at 5,000 or 1.2), Arabic normalised."""
+    plain = normalize(text) if arabic_share(text) > 0.5 else text
+    return [m.group(0) for m in _CLAUSE.finditer(plain)]
+
+
 def figure_roles(text: str) -> dict[float, set[str]]:
     """Each figure of ``text`` (either script) with what its clause says it counts."""
     if arabic_share(text) > 0.5:

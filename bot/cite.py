@@ -20,6 +20,7 @@ from bot.embed import Embedder
 from bot.evidence import asks_who
 from bot.glossary import Glossary, Term
 from bot.names import unheld
+from bot.numbers import ungrounded_dates
 from bot.retrieve import Hit
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -185,7 +186,8 @@ def as_text(answer: str, citations: Sequence[Citation]) -> str:
 
 
 def unsupported(text: str, sources: list[str], glossary: Glossary, question: str = "") -> list[str]:
-    """Numbers and glossary names in ``text`` that none of ``sources`` holds.
+    """Numbers, months and weekdays, and glossary names in ``text`` that none of
+    ``sources`` holds.
 
     Names are compared by their English form, so an English answer and an Arabic
     passage (or two Arabic spellings of one name) agree. Names the question gives are the
@@ -193,6 +195,7 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
     plain = MARKER.sub(" ", text)  # "[2]" is a citation, not a figure
     out = [f"number {n}" for n in dict.fromkeys(ungrounded_numbers(plain, sources))]
     out += [p for p in dict.fromkeys(number_roles(plain, sources)) if p not in out]
+    out += [f"date {d}" for d in ungrounded_dates(plain, [*sources, question])]
     held = {t.en for s in [*sources, question] for t in names_of(s, glossary)}
     out += [
         f"name {en}"

@@ -36,7 +36,7 @@ NAME_WEIGHT = 0.08  # per share of the question's names the sentence holds
 TERM_WEIGHT = 0.06  # share of an Arabic question's terms the sentence holds
 NUMBER_WEIGHT = 0.03  # a number, for a how-many / how-much question
 TYPE_WEIGHT = 0.03  # a person for "who", a place for "where"
-CAPTION_PENALTY = 0.05  # a line with next to no Arabic in an Arabic article: a caption
+CAPTION_PENALTY = 0.05  # a line with next to no Arabic: a caption (kept where all are)
 RANK_WEIGHT = 0.02  # the chunk's rank: 1 for the first, falling
 STRONG_KINDS = ("places", "people")  # names that pin a question to one article
 MIN_WORDS = 3  # a sentence shorter than this is a caption or a heading
@@ -133,6 +133,24 @@ def paragraph(h: Hit) -> str:
     return text[starts[-1] : end.start() if end else len(text)].strip()
 
 
+# A photo credit closing a line: "(رويترز)", "ويترز)" (cut in copying), "(AFP)". What such a
+# line says is about a picture; its date is the photo's ("May 29, 2017" answered when the
+# western Mosul offensive began, and the year of a 2015 video).
+_CREDIT = re.compile(
+    r"(?:\(|^|\s)(?:رويترز|ويترز|الجزيرة|الفرنسية|أ\s?ف\s?ب|ا\s?ف\s?ب|الأناضول|أسوشيتد برس"
+    r"|الأوروبية|غيتي|وكالات|Reuters|AFP|AP|EPA|Getty(?: Images)?)\)\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_caption(sentence: str, article_arabic: float) -> bool:
+    """A photo caption or credit line, not reporting: a line with next to no Arabic in an
+    Arabic article (captions are often left in the agency's English), or one that ends
+    with a photo credit."""
+    latin = article_arabic >= 0.6 and arabic_share(sentence) < 0.3
+    return latin or bool(_CREDIT.search(sentence.strip()))
+
+
 def _overlap(a: Hit, b: Hit) -> bool:
     return a.source == b.source and a.start < b.end and b.start < a.end
 
@@ -163,13 +181,14 @@ def _sentences(hits: list[Hit], max_words: int = MAX_WORDS) -> list[_Unit]:
     out: list[_Unit] = []
     for rank, h in enumerate(hits):
         text, base, units, clauses = _source_text(h)
+        share = arabic_share(text)
         for a, b in _capped(text, units, clauses, max_words):
             start, end = base + a, base + b
             if end <= h.start or start >= h.end:
                 continue  # not in this chunk
             key = (h.path or h.source, start)
             sentence = text[a:b]
-            if key in seen or len(sentence.split()) < MIN_WORDS:
+            if key in seen or len(sentence.split()) < MIN_WORDS or is_caption(sentence, share):
                 continue
             seen.add(key)
             pieces = tuple(text[x:y] for x, y in clauses if x >= a and y <= b) or (sentence,)

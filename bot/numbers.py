@@ -252,3 +252,53 @@ def dropped_numbers(output: str, source: str) -> list[str]:
     """Numbers written with digits in ``source`` that ``output`` leaves out."""
     have = values(output, source=True)
     return [f.text for f in figures(source) if f.text[:1].isdigit() and f.value not in have]
+
+
+# -- dates: month and weekday names, which are claims as much as figures -----------------
+# "since January 2014 [4]" where the cited sentence says since October: the year may be in
+# another sentence, the month in none. Arabic forms are normalised (alef, ta marbuta).
+_DATE_NAMES: dict[str, tuple[str, ...]] = {
+    "January": ("يناير", "كانون الثاني"),
+    "February": ("فبراير", "شباط"),
+    "March": ("مارس", "اذار"),
+    "April": ("ابريل", "نيسان"),
+    "May": ("مايو", "ايار"),
+    "June": ("يونيو", "يونيه", "حزيران"),
+    "July": ("يوليو", "يوليه", "تموز"),
+    "August": ("اغسطس", "اب"),
+    "September": ("سبتمبر", "ايلول"),
+    "October": ("اكتوبر", "تشرين الاول"),
+    "November": ("نوفمبر", "تشرين الثاني"),
+    "December": ("ديسمبر", "كانون الاول"),
+    "Monday": ("الاثنين",),
+    "Tuesday": ("الثلاثاء",),
+    "Wednesday": ("الاربعاء",),
+    "Thursday": ("الخميس",),
+    "Friday": ("الجمعه",),
+    "Saturday": ("السبت",),
+    "Sunday": ("الاحد",),
+}
+# "May" is a month only next to a day or year, or after "in/since/on/until/of"; "may
+# happen" is not. "آب" (August) is too short to find safely in Arabic prose: English only.
+_EN_DATE = re.compile(
+    r"\b(?:January|February|March|April|June|July|August|September|October|November"
+    r"|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"|\bMay(?=\s*\d)|(?<=\d )May\b|(?<=\b(?:in|on|of) )May\b|(?<=\b(?:since|until) )May\b"
+)
+
+
+def date_names(text: str) -> set[str]:
+    """The months and weekdays ``text`` names (English names), in either script."""
+    out = {m.group(0) for m in _EN_DATE.finditer(text)}
+    plain = f" {normalize(text)} "
+    for name, forms in _DATE_NAMES.items():
+        for form in forms:
+            if len(form) > 2 and re.search(rf"[\s(«\"/]+[وبفل]?(?:ال)?{form}[\s.,،؛)»\"/]", plain):
+                out.add(name)
+    return out
+
+
+def ungrounded_dates(output: str, sources: Sequence[str]) -> list[str]:
+    """Months and weekdays named in ``output`` that none of ``sources`` names."""
+    held = set().union(*(date_names(s) for s in sources)) if sources else set()
+    return sorted(date_names(output) - held)

@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.embed import Embedder, get_embedder
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
 from bot.llm import ChatGateway, Prompt, load_prompt, model_id, sampling_extra
+from bot.numbers import ungrounded_dates
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 _CHRF = CHRF()
@@ -222,6 +223,9 @@ class SentenceWriter:
         bad = ungrounded_numbers(out, [sentence])
         if bad:
             probs.append("numbers not in source: " + ", ".join(bad))
+        dates = ungrounded_dates(out, [sentence])  # "on Tuesday" for الاثنين (Monday)
+        if dates:
+            probs.append("dates not in source: " + ", ".join(dates))
         if self.full:
             gone = dropped_numbers(out, sentence)
             if gone:

@@ -167,3 +167,30 @@ def test_which_with_an_adjective_and_a_new_verb_still_needs_a_name(
 ) -> None:
     q = "Which small town near Qaraqosh had the Iraqi forces already taken?"
     assert any(g.kind == "which" for g in missing(q, answer)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "flagged"),
+    [
+        # the source's two are civilians: it does not answer "how many workers"
+        ("How many workers were killed at the sulphur factory?", "Two workers died [1].", True),
+        ("كم عاملا قتل في انفجار مصنع الكبريت؟", "توفي اثنان [1].", True),
+        # the sides are the other rules' business: civilians for civilians is no gap here
+        ("How many civilians died from the toxic gases?", "Two civilians died [1].", False),
+    ],
+)
+def test_a_count_of_people_of_a_kind_needs_that_kind_in_the_cited_clause(
+    question: str, answer: str, flagged: bool
+) -> None:
+    gaps = missing(question, answer, [GAS])
+    assert any("does not count workers" in str(g) for g in gaps) is flagged
+
+
+def test_a_kind_the_cited_clause_names_is_answered() -> None:
+    """ "3 journalists" where the clause says ثلاثة صحفيين (and the sentence also counts
+    soldiers): the kind is there, so the figure counts it."""
+    quote = "وقال مصدر إن ثلاثة صحفيين قتلوا، وأصيب خمسة جنود."
+    question = "How many journalists were killed?"
+    assert missing(question, "Three journalists were killed [1].", [quote]) == []
+    gaps = missing(question, "Five journalists were killed [1].", [quote])
+    assert any("does not count journalists" in str(g) for g in gaps)

@@ -1,6 +1,9 @@
+from pathlib import Path
+
 import pytest
 
-from bot.cite import MARKER, as_text, from_example, resolve
+from bot.cite import MARKER, as_text, from_example, resolve, unsupported
+from bot.glossary import load_glossary
 from bot.retrieve import Hit
 
 
@@ -113,3 +116,17 @@ def test_the_prompts_example_copied_into_an_answer_is_flagged(
     text: str, quotes: list[str], question: str, flagged: list[str]
 ) -> None:
     assert from_example(text, EXAMPLE, quotes, question) == flagged
+
+
+def test_a_place_of_the_region_no_cited_sentence_names_is_unsupported() -> None:
+    """The glossary lists places the seeds never name (Damascus...), so an answer that
+    brings one in is caught like any made-up name."""
+    glossary = load_glossary(Path(__file__).resolve().parent.parent / "prompts" / "glossary.yaml")
+    syria = (
+        "وفي سوريا ما زال التنظيم يسيطر على مدينة الرقة بالإضافة إلى أغلب أراضي محافظة دير الزور"
+    )
+    q = "Where in Syria does the Islamic State hold most of the territory?"
+    assert unsupported("It holds most of Syria, including Damascus [1].", [syria], glossary, q) == [
+        "name Damascus"
+    ]
+    assert unsupported("It holds most of Deir ez-Zor [1].", [syria], glossary, q) == []

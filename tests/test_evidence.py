@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.answer import Done, Retrying
-from bot.evidence import question_names, select
+from bot.evidence import is_caption, question_names, select
 from bot.glossary import load_glossary
 from bot.service import Newsbot
 from tests.conftest import ROOT
@@ -55,6 +55,31 @@ def test_evidence_sentences_are_exact_file_spans(seeded_bot: Newsbot, seed_index
     # and the sentence with the answer (48 killed) is among them.
     assert {h.source for h in ev} == {KIRKUK}
     assert any("48" in h.text for h in ev)
+
+
+@pytest.mark.parametrize(
+    ("line", "caption"),
+    [
+        ("A view of a part of western Mosul, Iraq, May 29, 2017.", True),  # agency English
+        ("مشاهد دمار وخراب جراء الحرب في الجانب الغربي من الموصل (رويترز)", True),
+        ("قوات عراقية خلال الهجوم على منطقة مخمور جنوب الموصل ويترز)", True),  # cut credit
+        ("وقال إن القوات (التابعة للجيش) استعادت القرية.", False),
+        ("Iraqi forces retook the eastern half of the city in January.", False),  # English text
+    ],
+)
+def test_photo_captions_are_told_from_reporting(line: str, caption: bool) -> None:
+    arabic_article = 0.0 if line.startswith("Iraqi") else 0.95
+    assert is_caption(line, arabic_article) is caption
+
+
+def test_a_photo_caption_is_never_evidence(seeded_bot: Newsbot) -> None:
+    """001 opens with an English photo caption dated May 29, 2017: its date is the
+    photo's, and it answered when the western Mosul offensive began."""
+    question = "When did the Iraqi forces begin the attack on western Mosul?"
+    hits = seeded_bot.search(question, 8).hits
+    assert any("May 29, 2017" in h.text for h in hits)  # retrieval does find it
+    ev = select(question, question, hits, seeded_bot.retriever, GLOSSARY, 6)
+    assert ev and not any("2017" in h.text or "رويترز" in h.text for h in ev)
 
 
 def test_question_names_split_places_and_people_from_the_rest() -> None:

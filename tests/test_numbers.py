@@ -1,0 +1,51 @@
+"""Months and weekdays are claims: what an English sentence names must be in its Arabic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cite import unsupported
+from bot.glossary import load_glossary
+from bot.numbers import date_names, ungrounded_dates
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPAIGN = "وتقاتل القوات العراقية مدعومة بقوة جوية منذ أكتوبر في إطار حملة مكثفة."
+WEST = "واستعادت القوات النصف الشرقي من المدينة في يناير وشنت هجمات يوم 19 فبراير ."
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (CAMPAIGN, {"October"}),
+        (WEST, {"January", "February"}),
+        ("قد زار الموصل الاثنين الماضي", {"Monday"}),
+        ("في فبراير/شباط الماضي", {"February"}),  # two calendars, one month
+        ("It began on 19 February and may end in May 2017.", {"February", "May"}),
+        ("The entry into Mosul may happen within a month.", set()),  # the verb "may"
+        ("وقال إن الهجوم على أحد المباني", set()),  # أحد: one of, not Sunday
+    ],
+)
+def test_months_and_weekdays_are_read_in_both_scripts(text: str, names: set[str]) -> None:
+    assert date_names(text) == names
+
+
+def test_a_month_the_source_does_not_give_is_ungrounded() -> None:
+    assert ungrounded_dates("since January 2014", [CAMPAIGN]) == ["January"]
+    assert ungrounded_dates("since October", [CAMPAIGN]) == []
+    assert ungrounded_dates("on Tuesday", ["قد زار الموصل الاثنين الماضي"]) == ["Tuesday"]
+
+
+def test_an_answer_with_a_month_from_nowhere_is_unsupported() -> None:
+    """ "since January 2014 [4]": the year is in the cited sentence about the caliphate,
+    the month in no cited sentence."""
+    glossary = load_glossary(ROOT / "prompts" / "glossary.yaml")
+    caliphate = (
+        "حيث أعلن أبو بكر البغدادي زعيم التنظيم من مسجد في الموصل عام 2014 إقامة دولة الخلافة"
+    )
+    question = "Since which month have Iraqi forces been fighting in Mosul?"
+    assert unsupported(
+        "They have fought since January 2014 [1].", [caliphate], glossary, question
+    ) == ["date January"]
+    assert unsupported("They have fought since October [1].", [CAMPAIGN], glossary, question) == []
