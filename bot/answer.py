@@ -39,6 +39,7 @@ from bot.embed import Embedder
 from bot.evidence import article_names, paragraph, question_names, select
 from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
+from bot.hint import figure_hint
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
 from bot.names import english_script, respell
 from bot.retrieve import Hit, Retriever, SearchResult
@@ -271,7 +272,10 @@ def _retry(
         again = _evidence(turn, settings, retriever, glossary, extra=2) or attempt.passages
     gaps = [str(g) for g in attempt.missing]
     kind = f"retry_{attempt.missing[0].kind}" if attempt.problems == gaps else "retry_note"
-    second = yield from ask(again, _note(ask.prompt, turn.lang, reason, kind))
+    note = _note(ask.prompt, turn.lang, reason, kind)
+    if any(g.kind in ("role", "missing") for g in attempt.missing):
+        note += _hint(ask.prompt, turn, again, glossary)
+    second = yield from ask(again, note)
     if second.settled is None or len(second.problems) < len(attempt.problems):
         return second
     return attempt
@@ -299,6 +303,17 @@ def _evidence(
         exclude,
         settings.evidence_max_words,
     )
+
+
+def _hint(prompt: Prompt, turn: _Turn, passages: list[Hit], glossary: Glossary) -> str:
+    """The one figure the passages give for what the question counts, as a pointer."""
+    texts, contexts = [h.text for h in passages], [paragraph(h) for h in passages]
+    found = figure_hint(turn.question, texts, contexts, glossary)
+    if found is None:
+        return ""
+    fallback = prompt.strings.get("hint_figure_en", "")
+    template = prompt.strings.get(f"hint_figure_{turn.lang}", fallback)
+    return template.replace("{n}", str(found[0])).replace("{figure}", found[1])
 
 
 def _note(prompt: Prompt, lang: str, reason: str, kind: str = "retry_note") -> str:

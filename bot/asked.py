@@ -79,11 +79,11 @@ def missing(
     gaps += _people_for_things(question, plain, quotes) + _other_people(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
-        gaps += _other_place(question, contexts, glossary)
+        gaps += other_place(question, contexts, glossary)
     return gaps
 
 
-def _other_place(question: str, contexts: Sequence[str], glossary: Glossary) -> list[Gap]:
+def other_place(question: str, contexts: Sequence[str], glossary: Glossary) -> list[Gap]:
     """The question names a place; the paragraphs of the cited sentences name another
     place and none that holds, or lies in, one the question names: "11 killed" read from
     the Anbar paragraph of an article about Qayyarah (the article names Qayyarah, the
@@ -171,6 +171,14 @@ def _counted(question: str) -> str:
     return (m.group(1) or m.group(2) or "") if m else ""
 
 
+def counted_sides(question: str) -> set[str]:
+    """The sides a how-many question counts (militants, troops, militia, civilians), from
+    its counted words only: "how many civilians ... the organisation's attack?" counts
+    civilians."""
+    counted = _counted(question)
+    return (roles(counted) & _SIDES) | ({"civilians"} if _CIVILIANS.search(counted) else set())
+
+
 def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list[Gap]:
     """ "How many were wounded?" answered with the killed, "how many militants were
     killed?" with "46 people were killed", or with a bare "46" that the cited sentence
@@ -189,8 +197,7 @@ def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list
                 f"the question asks about the {'/'.join(sorted(events))}",
             )
         ]
-    counted = _counted(question)  # "how many civilians ... the organisation's attack?"
-    sides = (roles(counted) & _SIDES) | ({"civilians"} if _CIVILIANS.search(counted) else set())
+    sides = counted_sides(question)
     source: dict[float, set[str]] = {}
     for q in quotes:
         for value, found in figure_roles(q).items():

@@ -197,6 +197,26 @@ def test_a_how_many_answer_without_a_figure_is_asked_again_for_the_number(
     assert done.answer.verified and "48" in done.answer.answer and done.answer.attempts == 2
 
 
+def test_a_how_many_retry_points_at_the_one_figure_that_counts_it(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """ "46 people were wounded" from "46 killed and 133 wounded", twice, was the bundled
+    model's answer: the retry's note now names the passage and its figure for the
+    wounded, and the answer that gives it is checked like any other."""
+    question = "How many people were wounded in the clashes in Kirkuk?"
+    fake_model.responder = _first_then(
+        "46 people were wounded in the clashes in Kirkuk [{n}].",
+        "133 people were wounded in the clashes in Kirkuk [{n}].",
+        "133",
+    )
+    a = seeded_bot.answer(question)
+    first, second = answer_prompts(fake_model)
+    n = next(n for n, t in prompt_passages(second).items() if "133" in t)
+    assert "gives the number" not in first
+    assert f"Passage [{n}] gives the number 133 for what the question counts" in second
+    assert a.attempts == 2 and a.verified and "133" in a.answer
+
+
 def test_a_how_many_answer_that_never_gives_a_figure_is_marked(
     seeded_bot: Newsbot, fake_model: FakeOpenAI
 ) -> None:
