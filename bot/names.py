@@ -36,6 +36,7 @@ _ARTICLE_AR = re.compile(r"^[وفبلك]?ال(?=..)")
 _ARTICLE_EN = re.compile(r"^(?:al|el|a[dnrstz]|e[dnrstz])-", re.IGNORECASE)
 _RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:al|el|bin|ibn|bint)-?\s*)?[A-Z][\w'’-]*)*\.?")
 MIN_CONSONANTS = 3  # shorter skeletons collide by chance
+_NORM = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
 
 
 def _dedupe(s: str) -> str:
@@ -157,7 +158,11 @@ def unheld(text: str, sources: Sequence[str], glossary: Glossary, keep: str = ""
     this catches a person the model made up."""
     forms = [f.lower() for t in glossary.terms for f in t.english_forms()]
     known = {*(_ARTICLE_EN.sub("", w) for f in forms for w in f.split()), *_COMMON}
-    skeletons = {skeleton_ar(w) for s in sources for w in re.findall(r"[\u0621-\u064a]+", s)}
+    words_ar = [w for s in sources for w in re.findall(r"[\u0621-\u064a]+", s)]
+    # A title or rank read out as a name ("Omar Foj" for آمر فوج, regiment commander):
+    # its skeleton matches a title word and no other word of the sources.
+    titles = {skeleton_ar(w) for w in words_ar if _title(w)}
+    skeletons = {skeleton_ar(w) for w in words_ar if not _title(w)}
     asked = {w.lower() for w in re.findall(r"[\w'’-]+", keep)}
     out: list[str] = []
     for m in _RUN.finditer(text):
@@ -170,9 +175,45 @@ def unheld(text: str, sources: Sequence[str], glossary: Glossary, keep: str = ""
             if _english(bare, known) or bare in asked or word.lower() in asked:
                 continue
             sk = _loose(skeleton_en(bare))
-            if len(sk) >= MIN_CONSONANTS and sk not in skeletons and word not in out:
+            if sk in skeletons or word in out:
+                continue
+            if len(sk) >= MIN_CONSONANTS or (len(sk) > 1 and sk in titles):
                 out.append(word)
     return out
+
+
+# Titles and ranks (normalised, without ال): words a name stands next to, never a name.
+_TITLE_WORDS = frozenset(
+    [
+        "امر",
+        "فوج",
+        "لواء",
+        "عميد",
+        "عقيد",
+        "مقدم",
+        "رائد",
+        "نقيب",
+        "ملازم",
+        "قائد",
+        "ضابط",
+        "رتبه",
+        "وزير",
+        "سفير",
+        "ناطق",
+        "متحدث",
+        "مدير",
+        "محافظ",
+        "رئيس",
+        "زعيم",
+        "مراسل",
+        "مصور",
+    ]
+)
+
+
+def _title(word: str) -> bool:
+    plain = _ARTICLE_AR.sub("", word).translate(_NORM)
+    return plain in _TITLE_WORDS or (plain[1:] in _TITLE_WORDS and plain[0] in "وفبل")
 
 
 def _loose(skeleton: str) -> str:

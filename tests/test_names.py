@@ -96,6 +96,24 @@ def test_a_name_no_word_of_the_passage_spells_is_found(answer: str, flagged: lis
     assert unheld(answer, [POLICE], GLOSSARY, "Who is the police chief of Kirkuk?") == flagged
 
 
+STRIKE = (
+    "وكان مصدر عسكري عراقي قد أكد مقتل نحو ثلاثين جنديا عراقيا -بينهم آمر فوج وضابط برتبة لواء-"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "flagged"),
+    [
+        # آمر فوج is "regiment commander": a title, read out as a name
+        ("The regiment commander killed was Omar Foj [1].", ["Foj"]),
+        ("A regiment commander and a major general were killed [1].", []),
+    ],
+)
+def test_a_title_read_out_as_a_name_is_unheld(answer: str, flagged: list[str]) -> None:
+    question = "What was the name of the regiment commander killed in the strike?"
+    assert unheld(answer, [STRIKE], GLOSSARY, question) == flagged
+
+
 def test_few_human_seed_references_look_like_unheld_names() -> None:
     """The seed references (human English of each Arabic sentence): a sentence with a
     word the check would take for a made-up name is a false alarm (4 of 104 measured:
