@@ -210,6 +210,20 @@ def which_rule() -> tuple[int, int]:
     return asked, flagged
 
 
+def restated_rule() -> tuple[int, int]:
+    """English what/where/who/when... questions answered with their right answer, bare
+    and as "It was X.": none may be taken for a restatement of the question."""
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    items = [(r["question_en"], r["answers_en"][0]) for r in rows if r["answers_en"]]
+    items += [(q, answers[0]) for q, answers, _ in seed_items() if arabic_share(q) < 0.5]
+    asked = flagged = 0
+    for q, a in items:
+        asked += 1
+        gaps = [g for s in (f"{a} [1].", f"It was {a} [1].") for g in missing(q, s)]
+        flagged += any(g.kind == "restated" for g in gaps)
+    return asked, flagged
+
+
 def main() -> None:
     glossary = load_glossary(ROOT / "prompts" / "glossary.yaml")
     right, flagged, traps, caught, notes = place_rule(glossary)
@@ -222,6 +236,8 @@ def main() -> None:
     print(f"| people for things | {p_flagged}/{p_right} | {p_caught}/{p_traps} |")
     x_asked, x_flagged = people_rule_xquad()
     print(f"| people for things, XQuAD | {x_flagged}/{x_asked} | - |")
+    r_asked, r_flagged = restated_rule()
+    print(f"| restates the question | {r_flagged}/{r_asked} | - |")
     k_right, k_flagged, k_traps, k_caught = kinds_rule()
     print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
     for n in notes:

@@ -70,12 +70,12 @@ def missing(
     when the cited sentences (``quotes``) give one, a place the cited sentences'
     paragraphs (``contexts``) are about, a name for "which town/unit". Such an answer is
     retried once, then shown marked, never as if it answered."""
-    plain = MARKER.sub(" ", answer).translate(_DIGITS)
+    plain = said = MARKER.sub(" ", answer).translate(_DIGITS)
     if not _ASKS_MEASURE.search(question):
         plain = _MEASURED.sub(" ", plain)
     if asks_how_many(question) and not values(plain, source=True) and not _VAGUE.search(plain):
         return [Gap("missing", "no figure, though the question asks how many")]
-    gaps = _other_count(question, plain, quotes) + _only_asked(question, plain)
+    gaps = _other_count(question, plain, quotes) + _only_asked(question, said)
     gaps += _people_for_things(question, plain, quotes) + _other_people(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
@@ -130,17 +130,40 @@ def asks_which(question: str) -> bool:
     return bool(_WHICH.search(question))
 
 
+_CHOICE = re.compile(r"\b(?:or|between|either)\b", re.IGNORECASE)
+_WH = re.compile(r"\b(?:what|which|where|who|whom|whose|when|why|how)\b", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, enough to see "fighting" restate "fights", "raised" "raise"."""
+    w = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
 def _only_asked(question: str, answer: str) -> list[Gap]:
-    """ "Which town west of Ramadi was retaken?" answered "... retook Ramadi west of
-    Ramadi": an English answer to "which X" must name something the question does not."""
-    if not asks_which(question) or arabic_share(answer) > 0.5:
+    """An English answer that says nothing the question does not: "Which town west of
+    Ramadi was retaken?" answered "... retook Ramadi west of Ramadi", "what did the army
+    raise over Kubaisa's buildings?" answered "the army raised the buildings of Kubaisa",
+    "when will the museum reopen?" answered "the museum will reopen"."""
+    if arabic_share(answer) > 0.5 or arabic_share(question) > 0.5:
         return []
-    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)} | _FILLER
-    new = [w for w in re.findall(r"[\w'’-]+", answer) if w.lower() not in asked]
-    # A verb form ("took" for "taken", "captured") restates the question, names nothing;
-    # a capitalised word may be a name (Ahmed).
-    named = [w for w in new if w[:1].isupper() or not _VERB_FORM.fullmatch(w)]
-    return [] if named else [Gap("which", "no name the question does not already give")]
+    words = re.findall(r"[\w'’-]+", answer)
+    if asks_which(question):
+        asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)} | _FILLER
+        new = [w for w in words if w.lower() not in asked]
+        # A verb form ("took" for "taken", "captured") restates the question, names
+        # nothing; a capitalised word may be a name (Ahmed).
+        named = [w for w in new if w[:1].isupper() or not _VERB_FORM.fullmatch(w)]
+        return [] if named else [Gap("which", "no name the question does not already give")]
+    if not _WH.search(" ".join(question.split()[:8])) or _CHOICE.search(question):
+        return []  # a yes/no question, a request ("Summarise..."), or a choice it names
+    asked = {_stem(w) for w in re.findall(r"[\w'’-]+", question)} | _FILLER
+    new = [w for w in words if w.lower() not in _FILLER and _stem(w) not in asked]
+    return [] if new else [Gap("restated", "the answer only restates the question")]
 
 
 _VERB_FORM = re.compile(

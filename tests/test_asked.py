@@ -194,3 +194,31 @@ def test_a_kind_the_cited_clause_names_is_answered() -> None:
     assert missing(question, "Three journalists were killed [1].", [quote]) == []
     gaps = missing(question, "Five journalists were killed [1].", [quote])
     assert any("does not count journalists" in str(g) for g in gaps)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "flagged"),
+    [
+        # the bundled model's answers on held-out 5: the question said back, nothing more
+        (
+            "What did the Iraqi army raise over the buildings of Kubaisa?",
+            "The Iraqi army raised the buildings of Kubaisa [1].",
+            True,
+        ),
+        ("When will the Mosul museum reopen?", "The Mosul museum will reopen [4].", True),
+        (
+            "Who fights the Islamic State in Syria with Russian backing?",
+            "The Islamic State in Syria is fighting with Russian backing [3].",
+            True,
+        ),
+        ("What did the Iraqi army raise over Kubaisa?", "It raised the Iraqi flag [1].", False),
+        ("Where did the militants flee to?", "They fled to east Mosul [1].", False),
+        ("What share of the carbon is stored there?", "10% [1].", False),  # a figure is news
+        ("Which team won, the Broncos or the Steelers?", "The Broncos [1].", False),  # a choice
+        ("Did the army raise a flag over Kubaisa?", "The army raised a flag [1].", False),
+    ],
+)
+def test_an_answer_that_only_restates_the_question_is_a_gap(
+    question: str, answer: str, flagged: bool
+) -> None:
+    assert any(g.kind == "restated" for g in missing(question, answer)) is flagged

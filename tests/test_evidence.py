@@ -330,6 +330,16 @@ def _first_then(first: str, second: str, marker: str) -> Callable[[list[dict[str
             "exactly what the question asks",
             "133",
         ),
+        # the question said back: "the army raised the buildings of Kubaisa"
+        (
+            "What did the Iraqi army raise over the buildings of Kubaisa?",
+            "The Iraqi army raised the buildings of Kubaisa [{n}].",
+            "The Iraqi army raised the Iraqi flag over the buildings of Kubaisa [{n}].",
+            "كبيسة",
+            "only restates the question",
+            "only repeated the question",
+            "flag",
+        ),
     ],
 )
 def test_an_answer_to_another_question_is_asked_again_with_its_note(
