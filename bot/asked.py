@@ -224,7 +224,7 @@ def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list
     source: dict[float, set[str]] = {}
     for q in quotes:
         for value, found in figure_roles(q).items():
-            source.setdefault(value, set()).update(found)
+            source.setdefault(value, set()).update(_own_side(q, value, found))
     # One figure that counts what was asked answers it; others may add to it ("46 killed
     # and 133 wounded" for the killed).
     conflicts: list[str] = []
@@ -236,6 +236,24 @@ def _other_count(question: str, answer: str, quotes: Sequence[str] = ()) -> list
             return []
         conflicts.append(why)
     return [Gap("role", conflicts[0])] if conflicts else []
+
+
+_SIDE_ROLES = frozenset(ROLE_GROUPS[1])
+
+
+def _own_side(quote: str, value: float, found: set[str]) -> set[str]:
+    """``found`` (the roles of the figure's clause) with its sides narrowed to those the
+    words right after the figure name, where the clause names more than one: in "five
+    police and 12 members of the organisation were killed" the 12 are militants."""
+    if len(found & _SIDE_ROLES) < 2:
+        return found
+    plain = normalize(quote.translate(_DIGITS))
+    for m in re.finditer(rf"(?<![\d.,]){re.escape(f'{value:g}')}(?![\d.,]*\d)", plain):
+        after = re.split(r"\d", plain[m.end() : m.end() + 40])[0]
+        near = roles(after) & _SIDE_ROLES
+        if near:
+            return (found - _SIDE_ROLES) | near
+    return found
 
 
 # Nouns for people: a question counting none of these counts things (car bombs, villages).

@@ -187,7 +187,9 @@ ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     # whose side they were on
     "troops": (
         re.compile(
-            r"\b(?:soldiers?|troops?|police\w*|army|security forces|servicemen|peshmerga)\b", re.I
+            r"\b(?:soldiers?|troops?|police\w*|army|security forces|servicemen|peshmerga"
+            r"|Kurdish (?:fighters?|forces))\b",
+            re.I,
         ),
         (
             *("جندي", "جنود", "عسكري", "الجيش", "جيش", "الشرطه", "شرطي"),
@@ -196,8 +198,8 @@ ROLES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     ),
     "militants": (
         re.compile(
-            r"\b(?:militants?|(?<!Peshmerga )fighters?|jihadists?|insurgents?|terrorists?"
-            r"|gunmen|extremists?|Islamic State|IS|ISIS|ISIL|Daesh)\b"
+            r"\b(?:militants?|(?<!Peshmerga )(?<!Kurdish )fighters?|jihadists?|insurgents?"
+            r"|terrorists?|gunmen|extremists?|Islamic State|IS|ISIS|ISIL|Daesh)\b"
         ),
         ("مسلح", "مقاتل", "متشدد", "ارهابي", "الارهابيين", "داعش", "التنظيم", "انتحاري"),
     ),

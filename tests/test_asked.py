@@ -222,3 +222,13 @@ def test_an_answer_that_only_restates_the_question_is_a_gap(
     question: str, answer: str, flagged: bool
 ) -> None:
     assert any(g.kind == "restated" for g in missing(question, answer)) is flagged
+
+
+def test_kurdish_fighters_are_not_the_organisations_fighters() -> None:
+    """ "12 Kurdish fighters were killed" cited "12 عنصراً من التنظيم" (members of the
+    organisation): Kurdish fighters are Peshmerga, the other side."""
+    quote = "وقتل إثرها خمسة من الشرطة و12 عنصراً من التنظيم في الاشتباكات."
+    question = "How many Kurdish fighters were killed in the attack on north-eastern Mosul?"
+    gaps = missing(question, "12 Kurdish fighters were killed [1].", [quote])
+    assert [g.kind for g in gaps] == ["role"] and "militants" in gaps[0].text
+    assert missing("How many fighters were killed?", "12 fighters were killed [1].", [quote]) == []
