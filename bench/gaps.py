@@ -210,6 +210,42 @@ def which_rule() -> tuple[int, int]:
     return asked, flagged
 
 
+def counted_ar_rule() -> tuple[int, int, int, int]:
+    """Arabic how-many questions: the right answer's figure with its sentence (XQuAD
+    Arabic dev rows and the seed sets; a false alarm if flagged), and, for seed questions,
+    the article's other sentences with a figure (a catch if flagged)."""
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    right = flagged = traps = caught = 0
+
+    def fires(q: str, figure: str, sentence: str) -> bool:
+        gaps = missing(q, f"{figure} [1].", [sentence])
+        return any("does not count" in str(g) for g in gaps)
+
+    for r in rows:
+        q, a = r["question_ar"], r["answers_ar"][0]
+        if not (asks_how_many(q) and re.fullmatch(r"[\d.,]+", a.translate(DIGITS))):
+            continue
+        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
+        right += 1
+        flagged += fires(q, a, next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx))
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
+        if not (asks_how_many(q) and arabic_share(q) > 0.5 and figures and path.exists()):
+            continue
+        text = path.read_text("utf-8")
+        for x, y in sentence_units(text):
+            u = text[x:y]
+            if _holds(u, figures[0]):
+                right += 1
+                flagged += fires(q, figures[0], u)
+            else:
+                for d in re.findall(r"(?<![\d.,])\d+(?![\d.,])", u.translate(DIGITS)):
+                    traps += 1
+                    caught += fires(q, d, u)
+    return right, flagged, traps, caught
+
+
 def restated_rule() -> tuple[int, int]:
     """English what/where/who/when... questions answered with their right answer, bare
     and as "It was X.": none may be taken for a restatement of the question."""
@@ -238,6 +274,8 @@ def main() -> None:
     print(f"| people for things, XQuAD | {x_flagged}/{x_asked} | - |")
     r_asked, r_flagged = restated_rule()
     print(f"| restates the question | {r_flagged}/{r_asked} | - |")
+    a_right, a_flagged, a_traps, a_caught = counted_ar_rule()
+    print(f"| Arabic counted noun | {a_flagged}/{a_right} | {a_caught}/{a_traps} |")
     k_right, k_flagged, k_traps, k_caught = kinds_rule()
     print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
     for n in notes:

@@ -77,6 +77,7 @@ def missing(
         return [Gap("missing", "no figure, though the question asks how many")]
     gaps = _other_count(question, plain, quotes) + _only_asked(question, said)
     gaps += _people_for_things(question, plain, quotes) + _other_people(question, plain, quotes)
+    gaps += _other_thing_ar(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
         gaps += other_place(question, contexts, glossary)
@@ -362,6 +363,44 @@ def _other_people(question: str, answer: str, quotes: Sequence[str]) -> list[Gap
                 )
             ]
     return []
+
+
+_AR_COUNTED = re.compile(r"(?<!\w)[وف]?كم\s+(?:عدد\s+)?(\S+)")
+
+
+def _other_thing_ar(question: str, answer: str, quotes: Sequence[str]) -> list[Gap]:
+    """ "كم قناصا يتحصن في كركوك؟" (how many snipers) answered "46 شخصا" from the clause
+    of 46 people killed: an Arabic question counts a noun, and no clause of the cited
+    sentences holding the answer's figure writes that noun. Sides and people are the
+    other rules' (their plurals are irregular: جندي / جنود); measures are not counted."""
+    m = _AR_COUNTED.search(question)
+    if not m or arabic_share(question) <= 0.5 or _ASKS_MEASURE.search(question):
+        return []
+    word = normalize(m.group(1))
+    if word in _AR_NOT_NOUNS or word.startswith(_PERSON_STEMS) or roles(m.group(1)):
+        return []
+    asked = _root(word)
+    if len(asked) < 2:
+        return []
+    held = [(c, values(c, source=True)) for q in quotes for c in clauses(q)]
+    for value in values(answer, source=True):
+        found = [c for c, vs in held if value in vs]
+        if found and not any(_root(w) == asked for c in found for w in c.split()):
+            return [Gap("role", f"the cited figure {value:g} does not count {m.group(1)}")]
+    return []
+
+
+# Words that follow كم and are not what it counts ("كم كان عمر…", "كم يبلغ…").
+_AR_NOT_NOUNS = frozenset(["كان", "كانت", "يبلغ", "بلغ", "تبلغ", "يكون", "هو", "هي", "من", "مره"])
+
+
+def _root(word: str) -> str:
+    """An Arabic noun without its article, case ending, feminine ending and long vowels:
+    singular and broken plural agree (نقطة / نقاط, رجل / رجال, قرية / قرى, مبنى / مبان)."""
+    w = normalize(word)
+    w = re.sub(r"^[وفبل]?ال(?=..)", "", w)
+    w = re.sub(r"(?:ات|ين|ون|ان|ه|ا)$", "", w) if len(w) > 4 else re.sub(r"[ها]$", "", w)
+    return re.sub("[اويىءئؤ]", "", w)
 
 
 def _conflict(where: str, found: set[str], sides: set[str], events: set[str]) -> str:

@@ -128,6 +128,7 @@ def test_a_count_of_things_answered_with_a_count_of_people_is_a_gap(
     assert bool(gaps) is flagged
 
 
+CLASH_AR = "قال عميد في وزارة الداخلية إن 46 شخصاً قتلوا، وأصيب 133 بجروح، خلال الاشتباكات."
 GAS = "وقال ضابط عراقي إن انبعاث غازات سامة ناجمة عن تفجير مصنع الكبريت أدى إلى وفاة مدنيين اثنين."
 TAL_AFAR = (
     "أفاد مصدر أمني بمصرع أربعة من عناصر مليشيات الحشد الشعبي في انفجار عبوة ناسفة قرب تلعفر."
@@ -232,3 +233,27 @@ def test_kurdish_fighters_are_not_the_organisations_fighters() -> None:
     gaps = missing(question, "12 Kurdish fighters were killed [1].", [quote])
     assert [g.kind for g in gaps] == ["role"] and "militants" in gaps[0].text
     assert missing("How many fighters were killed?", "12 fighters were killed [1].", [quote]) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "quote", "flagged"),
+    [
+        # how many snipers, answered with the 46 people killed
+        ("كم قناصا يتحصن في كركوك؟", "يتحصن 46 شخصاً [1].", CLASH_AR, True),
+        # a broken plural is the same noun: نقاط / نقطة, قرى / قرية
+        (
+            "كم عدد النقاط التي سجلها الفريق؟",
+            "11 [1].",
+            "بتسجيله 11 نقطة في الدقائق الأخيرة",
+            False,
+        ),
+        ("كم قرية سيطر عليها الجيش؟", "50 [1].", "انتزعت السيطرة على نحو 50 قرية", False),
+        ("كم كان عمر مانينغ؟", "39 [1].", "في مباراة سوبر بول في سن 39.", False),  # not a noun
+        ("كم عنصرا قتل؟", "46 [1].", CLASH_AR, False),  # people: the side rules' business
+    ],
+)
+def test_an_arabic_count_of_a_thing_needs_that_noun_in_the_cited_clause(
+    question: str, answer: str, quote: str, flagged: bool
+) -> None:
+    gaps = missing(question, answer, [quote])
+    assert any("does not count" in str(g) for g in gaps) is flagged
