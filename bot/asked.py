@@ -138,6 +138,8 @@ _WH = re.compile(r"\b(?:what|which|where|who|whom|whose|when|why|how)\b", re.IGN
 def _stem(word: str) -> str:
     """A crude English stem, enough to see "fighting" restate "fights", "raised" "raise"."""
     w = word.lower()
+    if len(w) > 4 and w.endswith(("ied", "ies")):
+        return w[:-3] + "y"  # "verified" restates "verify"
     for suffix in ("ing", "ed", "es", "s"):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)]

@@ -212,6 +212,11 @@ def test_a_kind_the_cited_clause_names_is_answered() -> None:
             "The Islamic State in Syria is fighting with Russian backing [3].",
             True,
         ),
+        (
+            "Why had Reuters not verified that the museum was empty?",
+            "Reuters did not verify that the museum was empty [4].",
+            True,
+        ),
         ("What did the Iraqi army raise over Kubaisa?", "It raised the Iraqi flag [1].", False),
         ("Where did the militants flee to?", "They fled to east Mosul [1].", False),
         ("What share of the carbon is stored there?", "10% [1].", False),  # a figure is news
