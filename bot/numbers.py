@@ -302,3 +302,34 @@ def ungrounded_dates(output: str, sources: Sequence[str]) -> list[str]:
     """Months and weekdays named in ``output`` that none of ``sources`` names."""
     held = set().union(*(date_names(s) for s in sources)) if sources else set()
     return sorted(date_names(output) - held)
+
+
+# -- compass directions: "the northern part of Qayyarah" for its outskirts ---------------
+# A capitalised direction before another capitalised word is part of a name (North Korea,
+# East Baton Rouge, West Bank), not a bearing.
+_EN_DIRECTION = re.compile(
+    r"\b(north|south|east|west)(?:ward|erly|ern|s)?\b(?=(\s+\w)?)", re.IGNORECASE
+)
+_AR_DIRECTIONS = {"north": "شمال", "south": "جنوب", "east": "شرق", "west": "غرب"}
+
+
+def directions(text: str) -> set[str]:
+    """The compass directions ``text`` names (north, south, east, west), in either
+    script; "south-east" and جنوب شرقي are both south and east."""
+    out: set[str] = set()
+    for m in _EN_DIRECTION.finditer(text.replace("-", " ")):
+        after = (m.group(2) or "").strip()
+        if m.group(0)[0].isupper() and after[:1].isupper():
+            continue
+        out.add(m.group(1).lower())
+    plain = normalize(text)
+    for name, stem in _AR_DIRECTIONS.items():
+        if re.search(rf"(?<!\w)[وبفل]?(?:ال)?{stem}", plain):
+            out.add(name)
+    return out
+
+
+def ungrounded_directions(output: str, sources: Sequence[str]) -> list[str]:
+    """Directions named in ``output`` that none of ``sources`` names."""
+    held = set().union(*(directions(s) for s in sources)) if sources else set()
+    return sorted(directions(output) - held)

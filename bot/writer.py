@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.embed import Embedder, get_embedder
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
 from bot.llm import ChatGateway, Prompt, load_prompt, model_id, sampling_extra
-from bot.numbers import ungrounded_dates
+from bot.numbers import ungrounded_dates, ungrounded_directions
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 _CHRF = CHRF()
@@ -226,6 +226,9 @@ class SentenceWriter:
         dates = ungrounded_dates(out, [sentence])  # "on Tuesday" for الاثنين (Monday)
         if dates:
             probs.append("dates not in source: " + ", ".join(dates))
+        bearings = ungrounded_directions(out, [sentence])  # "northern part" for the outskirts
+        if bearings:
+            probs.append("directions not in source: " + ", ".join(bearings))
         if self.full:
             gone = dropped_numbers(out, sentence)
             if gone:

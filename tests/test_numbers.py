@@ -8,7 +8,7 @@ import pytest
 
 from bot.cite import unsupported
 from bot.glossary import load_glossary
-from bot.numbers import date_names, ungrounded_dates
+from bot.numbers import date_names, directions, ungrounded_dates, ungrounded_directions
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = "وتقاتل القوات العراقية مدعومة بقوة جوية منذ أكتوبر في إطار حملة مكثفة."
@@ -49,3 +49,24 @@ def test_an_answer_with_a_month_from_nowhere_is_unsupported() -> None:
         "They have fought since January 2014 [1].", [caliphate], glossary, question
     ) == ["date January"]
     assert unsupported("They have fought since October [1].", [CAMPAIGN], glossary, question) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("in the north-eastern part of Mosul", {"north", "east"}),
+        ("جنوب شرقي الموصل", {"south", "east"}),
+        ("ستتجه شمالا لتحكم سيطرتها", {"north"}),
+        ("sanctions on North Korea", set()),  # a name, not a bearing
+        ("the West Bank", set()),
+    ],
+)
+def test_compass_directions_are_read_in_both_scripts(text: str, names: set[str]) -> None:
+    assert directions(text) == names
+
+
+def test_a_direction_the_source_does_not_give_is_ungrounded() -> None:
+    """ "now positioned in the northern part of Qayyarah": the Arabic says the outskirts."""
+    outskirts = "وأشارت المصادر إلى أن تنظيم داعش انسحب من عدة أحياء ويتمركز حاليا في الأطراف."
+    assert ungrounded_directions("It is in the northern part [1].", [outskirts]) == ["north"]
+    assert ungrounded_directions("It is on the outskirts [1].", [outskirts]) == []

@@ -1,0 +1,78 @@
+"""Months, weekdays and compass directions the English names and its Arabic does not
+(``bot.numbers.ungrounded_dates`` / ``ungrounded_directions``), without the model, one run.
+
+- False alarms: human English against its Arabic, sentence by sentence: NTREX's reference
+  translations (bench/data/mt_ar_en.dev.jsonl) and the team's seed references
+  (bench/data/seed_references.yaml).
+- Catches: the bundled model's fixed candidate translations
+  (bench/data/confidence_pool.jsonl) with their right / wrong labels
+  (bench/data/confidence_labels.yaml): a flagged wrong candidate is a catch, a flagged
+  right one a false alarm.
+
+    python bench/claims.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.chunk import sentence_units  # noqa: E402
+from bot.numbers import ungrounded_dates, ungrounded_directions  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+Check = Callable[[str, Sequence[str]], list[str]]
+
+
+def _jsonl(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line]
+
+
+def human_pairs() -> dict[str, list[tuple[str, str]]]:
+    units: dict[str, str] = {}
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        text = f.read_text("utf-8")
+        for i, (a, b) in enumerate(sentence_units(text)):
+            units[f"{f.name[:3]}:{i}"] = text[a:b]
+    refs = yaml.safe_load((DATA / "seed_references.yaml").read_text("utf-8"))
+    return {
+        "NTREX references": [(r["en"], r["ar"]) for r in _jsonl("mt_ar_en.dev.jsonl")],
+        "seed references": [(str(v), units[k]) for k, v in refs.items() if k in units],
+    }
+
+
+def main() -> None:
+    checks: dict[str, Check] = {"dates": ungrounded_dates, "directions": ungrounded_directions}
+    labels = yaml.safe_load((DATA / "confidence_labels.yaml").read_text("utf-8"))
+    pool = [
+        (cand["text"], row["ar"], str(labels.get(row["id"], {}).get(cand["kind"], "")))
+        for row in _jsonl("confidence_pool.jsonl")
+        for cand in row["candidates"]
+    ]
+    pool = [(en, ar, "right" if lab == "right" else "wrong") for en, ar, lab in pool if lab]
+    print(
+        "| check | NTREX references flagged | seed references flagged "
+        "| right candidates flagged | wrong candidates caught |"
+    )
+    print("| --- | --: | --: | --: | --: |")
+    human = human_pairs()
+    for name, check in checks.items():
+        cells = [
+            f"{sum(bool(check(en, [ar])) for en, ar in pairs)}/{len(pairs)}"
+            for pairs in human.values()
+        ]
+        for kind in ("right", "wrong"):
+            rows = [(en, ar) for en, ar, lab in pool if lab == kind]
+            cells.append(f"{sum(bool(check(en, [ar])) for en, ar in rows)}/{len(rows)}")
+        print(f"| {name} | {' | '.join(cells)} |")
+
+
+if __name__ == "__main__":
+    main()
