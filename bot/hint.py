@@ -11,14 +11,25 @@ still goes through every check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from bot.arabic import normalize
 from bot.asked import counted_sides, other_place
 from bot.checks import ROLE_GROUPS, figure_roles, roles
 from bot.evidence import asks_how_many
 from bot.glossary import Glossary
 
 _EVENTS = frozenset(ROLE_GROUPS[0])
+
+
+# "46 شخصاً" (46 people) are civilians to the side rule, which must not call a civilian
+# count wrong for saying "people"; a pointer for "how many civilians" needs the word.
+_CIVILIAN_WORDS = re.compile(r"مدني|سكان|اهالي|نسمه|مواطن|civilian|resident|inhabitant", re.I)
+
+
+def _named(sides: set[str], text: str) -> bool:
+    return sides != {"civilians"} or bool(_CIVILIAN_WORDS.search(normalize(text)))
 
 
 def _written(value: float) -> str:
@@ -46,7 +57,7 @@ def figure_hint(
         if glossary is not None and other_place(question, [context], glossary):
             continue  # a figure of another place's paragraph
         for value, said in figure_roles(text).items():
-            if events & said and (not sides or sides & said):
+            if events & said and (not sides or sides & said) and _named(sides, text):
                 found.setdefault(value, n)
     if len(found) != 1:
         return None

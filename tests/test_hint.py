@@ -45,3 +45,11 @@ def test_no_pointer_when_two_figures_count_it_or_nothing_does() -> None:
 
 def test_a_figure_of_another_places_paragraph_is_not_pointed_at() -> None:
     assert hint("How many Islamic State fighters were killed in Qayyarah?", ANBAR) is None
+
+
+def test_people_are_not_pointed_at_for_civilians() -> None:
+    """ "46 شخصاً قتلوا" (46 people) is no pointer for "how many civilians died": the side
+    rule lets "people" count civilians, a pointer needs the word."""
+    assert hint("How many civilians were killed in Kirkuk?", CLASHES) is None
+    gas = "أدى انبعاث الغازات إلى مقتل 2 من المدنيين."
+    assert hint("How many civilians were killed by the gases?", gas) == (1, "2")
