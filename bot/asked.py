@@ -367,7 +367,10 @@ def _other_people(question: str, answer: str, quotes: Sequence[str]) -> list[Gap
     return []
 
 
-_AR_COUNTED = re.compile(r"(?<!\w)[وف]?كم\s+(?:عدد\s+)?(\S+)")
+# The noun after كم, past a verb of being ("كم تبلغ تكلفة…": how much does the cost come to)
+_AR_COUNTED = re.compile(
+    r"(?<!\w)[وف]?كم\s+(?:(?:عدد|كان|كانت|يبلغ|تبلغ|بلغ|بلغت|يكون|تكون)\s+)*(\S+)"
+)
 
 
 def _other_thing_ar(question: str, answer: str, quotes: Sequence[str]) -> list[Gap]:
@@ -392,8 +395,10 @@ def _other_thing_ar(question: str, answer: str, quotes: Sequence[str]) -> list[G
     return []
 
 
-# Words that follow كم and are not what it counts ("كم كان عمر…", "كم يبلغ…").
-_AR_NOT_NOUNS = frozenset(["كان", "كانت", "يبلغ", "بلغ", "تبلغ", "يكون", "هو", "هي", "من", "مره"])
+# Words that follow كم and are not a noun it counts.
+_AR_NOT_NOUNS = frozenset(
+    ["هو", "هي", "من", "مره", "عمر", "سن", "متوسط", "معدل", "مجموع", "اجمالي"]
+)
 
 
 def _root(word: str) -> str:

@@ -262,3 +262,13 @@ def test_an_arabic_count_of_a_thing_needs_that_noun_in_the_cited_clause(
 ) -> None:
     gaps = missing(question, answer, [quote])
     assert any("does not count" in str(g) for g in gaps) is flagged
+
+
+def test_a_cost_answered_with_a_count_of_militants_is_a_gap() -> None:
+    """ "كم تبلغ تكلفة إعادة إعمار الموصل؟" (what does rebuilding Mosul cost?) answered "48",
+    the 48 militants killed: the noun after the verb is what is asked."""
+    killed = "وتمكنت قوات مكافحة الإرهاب ووحدة الاستخبارات من قتل 48 مسلحاً."
+    gaps = missing("كم تبلغ تكلفة إعادة إعمار الموصل؟", "48 [1].", [killed])
+    assert any("does not count تكلفة" in str(g) for g in gaps)
+    bridge = "وقال إن تكلفة إنشاء الجسر بلغت 12 مليون دولار."
+    assert missing("كم بلغت تكلفة إنشاء الجسر؟", "12 مليون دولار [1].", [bridge]) == []
