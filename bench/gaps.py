@@ -138,19 +138,28 @@ def people_rule() -> tuple[int, int, int, int]:
     return right, flagged, traps, caught
 
 
+def xquad_how_many(lang: str) -> list[tuple[str, str, str]]:
+    """(question in ``lang``, Arabic digit answer, the Arabic sentence holding it) of every
+    XQuAD dev row whose question asks how many and whose answer is a figure."""
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    out = []
+    for r in rows:
+        q, a = r[f"question_{lang}"], r["answers_ar"][0]
+        if not (asks_how_many(q) and re.fullmatch(r"[\d.,]+", a.translate(DIGITS))):
+            continue
+        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
+        out.append((q, a, next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx)))
+    return out
+
+
 def people_rule_xquad() -> tuple[int, int]:
     """XQuAD English how-many questions counting things, with the Arabic sentence that
     holds the right (digit) answer: flagged = false alarm."""
-    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
     asked = flagged = 0
-    for r in rows:
-        q, a = r["question_en"], r["answers_ar"][0]
-        if not (asks_how_many(q) and counts_things(q) and re.fullmatch(r"[\d.,]+", a)):
-            continue
-        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
-        sentence = next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx)
-        asked += 1
-        flagged += _people(q, a, sentence)
+    for q, a, sentence in xquad_how_many("en"):
+        if counts_things(q):
+            asked += 1
+            flagged += _people(q, a, sentence)
     return asked, flagged
 
 
@@ -168,18 +177,11 @@ def kinds_rule() -> tuple[int, int, int, int]:
     flagged); traps: each seed how-many question about people asked of each kind instead
     ("how many workers were killed in Kirkuk?"), against the right sentence of the
     original question, which counts other people (a catch if flagged)."""
-    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
     right = flagged = traps = caught = 0
-    for r in rows:
-        q, a = r["question_en"], r["answers_ar"][0]
-        counted = _counted(q)
-        if not (asks_how_many(q) and re.fullmatch(r"[\d.,]+", a)):
-            continue
-        if not any(re.search(rf"\b{k[:-1]}", counted, re.I) for k in ("women", *KINDS)):
-            continue
-        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
-        right += 1
-        flagged += _kind(q, a, next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx))
+    for q, a, sentence in xquad_how_many("en"):
+        if any(re.search(rf"\b{k[:-1]}", _counted(q), re.I) for k in ("women", *KINDS)):
+            right += 1
+            flagged += _kind(q, a, sentence)
     for q, answers, file in seed_items():
         path = ROOT / "seeds" / file
         counted = _counted(q)
@@ -214,20 +216,15 @@ def counted_ar_rule() -> tuple[int, int, int, int]:
     """Arabic how-many questions: the right answer's figure with its sentence (XQuAD
     Arabic dev rows and the seed sets; a false alarm if flagged), and, for seed questions,
     the article's other sentences with a figure (a catch if flagged)."""
-    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
     right = flagged = traps = caught = 0
 
     def fires(q: str, figure: str, sentence: str) -> bool:
         gaps = missing(q, f"{figure} [1].", [sentence])
         return any("does not count" in str(g) for g in gaps)
 
-    for r in rows:
-        q, a = r["question_ar"], r["answers_ar"][0]
-        if not (asks_how_many(q) and re.fullmatch(r"[\d.,]+", a.translate(DIGITS))):
-            continue
-        ctx, at = r["context_ar"], r["answer_starts_ar"][0]
+    for q, a, sentence in xquad_how_many("ar"):
         right += 1
-        flagged += fires(q, a, next((ctx[x:y] for x, y in sentence_units(ctx) if x <= at < y), ctx))
+        flagged += fires(q, a, sentence)
     for q, answers, file in seed_items():
         path = ROOT / "seeds" / file
         figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
