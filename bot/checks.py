@@ -358,6 +358,16 @@ def _has_frame(stems: tuple[str, ...], words: list[str], plain: str) -> bool:
     return False
 
 
+def frames_named(text: str) -> set[str]:
+    """The event frames ``text`` names, in English or in Arabic (a question's own words)."""
+    words, plain = _ar_words(text)
+    return {
+        name
+        for name, (stems, english) in FRAMES.items()
+        if english.search(text) or _has_frame(stems, words, plain)
+    }
+
+
 def frames(source: str, output: str, *, full: bool) -> list[str]:
     """Events (repelled, withdrew, surrendered, suicide attacks) that ``output`` says and
     the Arabic ``source`` has no word for; with ``full``, also those it leaves out."""

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from bot.arabic import arabic_share, normalize, numbers
-from bot.checks import number_roles, ungrounded_numbers
+from bot.checks import frames, frames_named, number_roles, speakers, ungrounded_numbers
 from bot.embed import Embedder
 from bot.evidence import asks_who
 from bot.glossary import Glossary, Term
@@ -203,9 +203,21 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
         for en in dict.fromkeys(t.en for t in names_of(plain, glossary))
         if not _held(en, held)
     ]
-    if asks_who(question) and arabic_share(plain) < 0.5:  # the name asked for, made up
-        out += [f"name {w}" for w in unheld(plain, sources, glossary, question)]
+    if arabic_share(plain) < 0.5:
+        if asks_who(question):  # the name asked for, made up
+            out += [f"name {w}" for w in unheld(plain, sources, glossary, question)]
+        out += meaning(plain, sources, glossary, question)
     return out
+
+
+def meaning(text: str, sources: Sequence[str], glossary: Glossary, question: str = "") -> list[str]:
+    """Events (repelled, withdrew, surrendered, suicide attacks) and speakers an English
+    answer gives that its cited Arabic does not: the checks every written translation
+    gets. Events the question names are the user's words, not the model's."""
+    source = " ".join(sources)
+    asked = frames_named(question)
+    out = [p for p in frames(source, text, full=False) if p.split("'")[1] not in asked]
+    return out + speakers(source, text, glossary)
 
 
 def from_example(

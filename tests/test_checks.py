@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from bot.checks import frames, number_roles, polarity, speakers, ungrounded_numbers
+from bot.checks import frames, frames_named, number_roles, polarity, speakers, ungrounded_numbers
 from bot.chunk import sentence_units
 from bot.config import Settings
 from bot.glossary import load_glossary
@@ -199,3 +199,9 @@ def test_speakers_stay_quiet_on_reference_translations() -> None:
     """The speaker rule's false alarms, measured as for the event frames."""
     g = load_glossary(Settings().glossary_path)
     assert [i for i, ar, en in _references() if speakers(ar, en, g)] == []
+
+
+def test_the_frames_a_question_names_are_read_in_either_language() -> None:
+    assert frames_named("Where did IS go after withdrawing from Qayyarah?") == {"withdrew"}
+    assert frames_named("كم عنصرا من التنظيم سلموا أنفسهم في ديالى؟") == {"surrendered"}
+    assert frames_named("How many were killed in Kirkuk?") == set()

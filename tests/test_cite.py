@@ -130,3 +130,28 @@ def test_a_place_of_the_region_no_cited_sentence_names_is_unsupported() -> None:
         "name Damascus"
     ]
     assert unsupported("It holds most of Deir ez-Zor [1].", [syria], glossary, q) == []
+
+
+def test_an_answer_giving_an_event_or_speaker_its_cited_arabic_lacks_is_unsupported() -> None:
+    """The meaning checks every translation gets run on English answers too: "withdrew"
+    for a sentence about repelling an attack, the minister for what a brigadier said."""
+    glossary = load_glossary(Path(__file__).resolve().parent.parent / "prompts" / "glossary.yaml")
+    repelled = "قال مسؤول عسكري إن القوات العراقية صدت هجوما مضادا قرب المبنى الحكومي"
+    q = "What happened near the government building?"
+    assert unsupported("The Iraqi forces withdrew from the building [1].", [repelled], glossary, q)
+    assert unsupported("Iraqi forces repelled a counter-attack [1].", [repelled], glossary, q) == []
+    # The question's own event is the user's word, not the model's.
+    edges = "ويتمركز التنظيم حاليا في الأطراف"
+    q2 = "Where is the Islamic State now, after withdrawing from several neighbourhoods?"
+    assert (
+        unsupported("After withdrawing, it is on the outskirts [1].", [edges], glossary, q2) == []
+    )
+    assert unsupported("After withdrawing, it is on the outskirts [1].", [edges], glossary, q)
+    brigadier = "قال عميد في وزارة الداخلية لفرانس برس إن 46 شخصا قتلوا"
+    q3 = "How many people were killed?"
+    wrong = "The Interior Minister said 46 people were killed [1]."
+    assert unsupported(wrong, [brigadier], glossary, q3) == [
+        "the speaker (minister) is not who says it in the Arabic"
+    ]
+    right = "A brigadier in the Interior Ministry said 46 people were killed [1]."
+    assert unsupported(right, [brigadier], glossary, q3) == []
