@@ -1,5 +1,6 @@
-"""Months, weekdays and compass directions the English names and its Arabic does not
-(``bot.numbers.ungrounded_dates`` / ``ungrounded_directions``), without the model, one run.
+"""Months, weekdays, compass directions and destruction the English names and its Arabic
+does not (``bot.numbers.ungrounded_dates`` / ``ungrounded_directions``, the ``destroyed``
+event frame of ``bot.checks.frames``), without the model, one run.
 
 - False alarms: human English against its Arabic, sentence by sentence: NTREX's reference
   translations (bench/data/mt_ar_en.dev.jsonl) and the team's seed references
@@ -24,6 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.checks import frames  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.numbers import ungrounded_dates, ungrounded_directions  # noqa: E402
 
@@ -48,8 +50,17 @@ def human_pairs() -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def destroyed(en: str, sources: Sequence[str]) -> list[str]:
+    """An added destruction (the event frame, as answers and translations check it)."""
+    return [p for p in frames(" ".join(sources), en, full=False) if "'destroyed'" in p]
+
+
 def main() -> None:
-    checks: dict[str, Check] = {"dates": ungrounded_dates, "directions": ungrounded_directions}
+    checks: dict[str, Check] = {
+        "dates": ungrounded_dates,
+        "directions": ungrounded_directions,
+        "destroyed (added)": destroyed,
+    }
     labels = yaml.safe_load((DATA / "confidence_labels.yaml").read_text("utf-8"))
     pool = [
         (cand["text"], row["ar"], str(labels.get(row["id"], {}).get(cand["kind"], "")))

@@ -205,3 +205,15 @@ def test_the_frames_a_question_names_are_read_in_either_language() -> None:
     assert frames_named("Where did IS go after withdrawing from Qayyarah?") == {"withdrew"}
     assert frames_named("كم عنصرا من التنظيم سلموا أنفسهم في ديالى؟") == {"surrendered"}
     assert frames_named("How many were killed in Kirkuk?") == set()
+
+
+def test_an_added_destruction_is_caught_a_loose_one_is_not_required() -> None:
+    # The bundled model's answer: "destroying cars" for rigging them with explosives.
+    rig = "مقاتلي داعش يواصلون التراجع ويختفون وسط المدنيين ويلغمون السيارات."
+    assert frames(rig, "They are destroying cars as they retreat.", full=False) == [
+        "says 'destroyed', the Arabic does not"
+    ]
+    assert frames(rig, "They rig cars with explosives as they retreat.", full=True) == []
+    ruin = "صور جوية أظهرت دمارا واسعا في المدينة القديمة"
+    assert frames(ruin, "Aerial images showed wide destruction in the old city.", full=True) == []
+    assert frames(ruin, "Aerial images showed the old city in ruins.", full=True) == []
