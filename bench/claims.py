@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.checks import frames  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
-from bot.numbers import ungrounded_dates, ungrounded_directions  # noqa: E402
+from bot.numbers import ungrounded_dates, ungrounded_directions, ungrounded_times  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 Check = Callable[[str, Sequence[str]], list[str]]
@@ -60,6 +60,7 @@ def main() -> None:
         "dates": ungrounded_dates,
         "directions": ungrounded_directions,
         "destroyed (added)": destroyed,
+        "times of day": ungrounded_times,
     }
     labels = yaml.safe_load((DATA / "confidence_labels.yaml").read_text("utf-8"))
     pool = [

@@ -20,7 +20,7 @@ from bot.embed import Embedder
 from bot.evidence import asks_who
 from bot.glossary import Glossary, Term
 from bot.names import unheld
-from bot.numbers import ungrounded_dates, ungrounded_directions
+from bot.numbers import ungrounded_dates, ungrounded_directions, ungrounded_times
 from bot.retrieve import Hit
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -186,7 +186,8 @@ def as_text(answer: str, citations: Sequence[Citation]) -> str:
 
 
 def unsupported(text: str, sources: list[str], glossary: Glossary, question: str = "") -> list[str]:
-    """Numbers, months and weekdays, compass directions, and glossary names in ``text`` that none of
+    """Numbers, months and weekdays, times of day, compass directions, glossary names, and
+    (in English) events and speakers in ``text`` that none of
     ``sources`` holds.
 
     Names are compared by their English form, so an English answer and an Arabic
@@ -197,6 +198,7 @@ def unsupported(text: str, sources: list[str], glossary: Glossary, question: str
     out += [p for p in dict.fromkeys(number_roles(plain, sources)) if p not in out]
     out += [f"date {d}" for d in ungrounded_dates(plain, [*sources, question])]
     out += [f"direction {d}" for d in ungrounded_directions(plain, [*sources, question])]
+    out += [f"time {t}" for t in ungrounded_times(plain, [*sources, question])]
     held = {t.en for s in [*sources, question] for t in names_of(s, glossary)}
     out += [
         f"name {en}"

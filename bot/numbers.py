@@ -304,6 +304,42 @@ def ungrounded_dates(output: str, sources: Sequence[str]) -> list[str]:
     return sorted(date_names(output) - held)
 
 
+# -- times of day: "at night" for بعد ظهر السبت (Saturday afternoon) ----------------------
+# Arabic stems at a word's start (after و ب ف ل and ال). فجر is left out: it is also
+# "detonated". Words that are also names or verbs (صباح, ظهر) can only make the source
+# hold a time, so they hide an error at worst; they never raise a false one.
+_EN_TIMES = {
+    "morning": re.compile(r"\b(?:mornings?|dawn|daybreak|sunrise)\b", re.I),
+    "afternoon": re.compile(r"\b(?:afternoons?|midday|noon)\b", re.I),
+    # مساء الاثنين is "Monday night" as often as "Monday evening": one time, not two.
+    "evening or night": re.compile(
+        r"\b(?:evenings?|dusk|sunset|nights?|overnight|tonight|nightfall)\b", re.I
+    ),
+}
+_AR_TIMES = {
+    "morning": ("صباح", "صبيحه"),
+    "afternoon": ("ظهر", "الظهيره", "عصر"),
+    "evening or night": ("مساء", "امسيه", "ليل", "ليله", "ليلا"),
+}
+
+
+def times_of_day(text: str) -> set[str]:
+    """The times of day ``text`` names (morning, afternoon, evening or night), in either
+    script."""
+    out = {name for name, en in _EN_TIMES.items() if en.search(text)}
+    plain = normalize(text)
+    for name, stems in _AR_TIMES.items():
+        if any(re.search(rf"(?<!\w)[وبفل]?(?:ال)?{stem}", plain) for stem in stems):
+            out.add(name)
+    return out
+
+
+def ungrounded_times(output: str, sources: Sequence[str]) -> list[str]:
+    """Times of day named in ``output`` that none of ``sources`` names."""
+    held = set().union(*(times_of_day(s) for s in sources)) if sources else set()
+    return sorted(times_of_day(output) - held)
+
+
 # -- compass directions: "the northern part of Qayyarah" for its outskirts ---------------
 # A capitalised direction before another capitalised word is part of a name (North Korea,
 # East Baton Rouge, West Bank), not a bearing.

@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.embed import Embedder, get_embedder
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
 from bot.llm import ChatGateway, Prompt, load_prompt, model_id, sampling_extra
-from bot.numbers import ungrounded_dates, ungrounded_directions
+from bot.numbers import ungrounded_dates, ungrounded_directions, ungrounded_times
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 _CHRF = CHRF()
@@ -229,6 +229,9 @@ class SentenceWriter:
         bearings = ungrounded_directions(out, [sentence])  # "northern part" for the outskirts
         if bearings:
             probs.append("directions not in source: " + ", ".join(bearings))
+        times = ungrounded_times(out, [sentence])  # "at night" for بعد ظهر (afternoon)
+        if times:
+            probs.append("times of day not in source: " + ", ".join(times))
         if self.full:
             gone = dropped_numbers(out, sentence)
             if gone:

@@ -8,7 +8,14 @@ import pytest
 
 from bot.cite import unsupported
 from bot.glossary import load_glossary
-from bot.numbers import date_names, directions, ungrounded_dates, ungrounded_directions
+from bot.numbers import (
+    date_names,
+    directions,
+    times_of_day,
+    ungrounded_dates,
+    ungrounded_directions,
+    ungrounded_times,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = "وتقاتل القوات العراقية مدعومة بقوة جوية منذ أكتوبر في إطار حملة مكثفة."
@@ -70,3 +77,17 @@ def test_a_direction_the_source_does_not_give_is_ungrounded() -> None:
     outskirts = "وأشارت المصادر إلى أن تنظيم داعش انسحب من عدة أحياء ويتمركز حاليا في الأطراف."
     assert ungrounded_directions("It is in the northern part [1].", [outskirts]) == ["north"]
     assert ungrounded_directions("It is on the outskirts [1].", [outskirts]) == []
+
+
+STRIKE = "إن حادثة عرضية حصلت بعد ظهر السبت تمثلت في قصف قوات التحالف لقوات الجيش العراقي"
+
+
+def test_a_time_of_day_the_source_does_not_give_is_ungrounded() -> None:
+    # The bundled model's answer (held-out 7): "at night" for بعد ظهر السبت.
+    assert ungrounded_times("The strike happened at night [3].", [STRIKE]) == ["evening or night"]
+    assert ungrounded_times("It happened on Saturday afternoon.", [STRIKE]) == []
+    assert ungrounded_times("It happened on Saturday.", [STRIKE]) == []
+    # مساء is as often "night" as "evening" in English news.
+    assert ungrounded_times("He was arrested on Monday night.", ["اعتقل مساء الاثنين"]) == []
+    assert times_of_day("صدت القوات هجوما شنه التنظيم الليلة الماضية") == {"evening or night"}
+    assert times_of_day("وفجر خمسة انتحاريين أنفسهم") == set()  # فجر: detonated, not dawn
