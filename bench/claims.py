@@ -1,6 +1,6 @@
-"""Months, weekdays, compass directions and destruction the English names and its Arabic
-does not (``bot.numbers.ungrounded_dates`` / ``ungrounded_directions``, the ``destroyed``
-event frame of ``bot.checks.frames``), without the model, one run.
+"""Months, weekdays, times of day, compass directions, figures, destruction and theft the
+English names and its Arabic does not (``bot.numbers.ungrounded_*``, the ``destroyed`` and
+``stolen`` event frames of ``bot.checks.frames``), without the model, one run.
 
 - False alarms: human English against its Arabic, sentence by sentence: NTREX's reference
   translations (bench/data/mt_ar_en.dev.jsonl) and the team's seed references
@@ -27,7 +27,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.checks import frames  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
-from bot.numbers import ungrounded_dates, ungrounded_directions, ungrounded_times  # noqa: E402
+from bot.numbers import (  # noqa: E402
+    ungrounded_dates,
+    ungrounded_directions,
+    ungrounded_numbers,
+    ungrounded_times,
+)
 
 DATA = ROOT / "bench" / "data"
 Check = Callable[[str, Sequence[str]], list[str]]
@@ -55,12 +60,24 @@ def destroyed(en: str, sources: Sequence[str]) -> list[str]:
     return [p for p in frames(" ".join(sources), en, full=False) if "'destroyed'" in p]
 
 
+def stolen(en: str, sources: Sequence[str]) -> list[str]:
+    """An added theft or looting (the event frame, as answers and translations check it)."""
+    return [p for p in frames(" ".join(sources), en, full=False) if "'stolen'" in p]
+
+
+def numbers(en: str, sources: Sequence[str]) -> list[str]:
+    """Figures not in the Arabic (a bare مليون or "a million" counts as one million)."""
+    return ungrounded_numbers(en, sources)
+
+
 def main() -> None:
     checks: dict[str, Check] = {
         "dates": ungrounded_dates,
         "directions": ungrounded_directions,
         "destroyed (added)": destroyed,
         "times of day": ungrounded_times,
+        "stolen (added)": stolen,
+        "numbers": numbers,
     }
     labels = yaml.safe_load((DATA / "confidence_labels.yaml").read_text("utf-8"))
     pool = [

@@ -338,6 +338,17 @@ FRAMES: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
             re.I,
         ),
     ),
+    # "stolen" for a passage about a sweep: the museum's loss moved onto the wrong source
+    "stolen": (
+        (*("سرق", "سرقت", "سرقوا", "سرقها", "سرقه", "يسرق", "تسرق", "يسرقون", "مسروق"),
+         *("نهب", "نهبت", "نهبوا", "نهبها", "ينهب", "تنهب", "ينهبون", "سلب", "سلبت", "سلبوا"),
+         *("لصوص", "اللصوص", "سارق")),
+        re.compile(
+            r"\b(?:stole|stolen|steal\w*|loot\w*|thefts?|thie(?:f|ves)|plunder\w*|pillag\w*"
+            r"|robbed|robber\w*|robbing|ransack\w*)\b",
+            re.I,
+        ),
+    ),
     "suicide": (
         ("انتحار", "انتحاري", "فجروا انفس", "فجر نفس"),
         re.compile(
@@ -346,9 +357,9 @@ FRAMES: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
         ),
     ),
 }  # fmt: skip
-# Destruction is rendered loosely ("devastated by war", "in ruins" for المدمرة): only an
-# added one is an error, a full translation need not keep the word.
-_ADDED_ONLY = frozenset({"destroyed"})
+# Destruction and theft are rendered loosely ("devastated by war", "in ruins" for المدمرة):
+# only an added one is an error, a full translation need not keep the word.
+_ADDED_ONLY = frozenset({"destroyed", "stolen"})
 
 
 def _ar_words(text: str) -> tuple[list[str], str]:

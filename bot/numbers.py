@@ -94,6 +94,7 @@ _AR_MULT = {
     "مليار": 10**9,
     "مليارات": 10**9,
 }
+_AR_SINGULAR_MULT = frozenset({"الف", "مليون", "مليار"})
 _EN_UNITS = {
     # "one"/"first" are left out: too common as plain words to check.
     "two": 2,
@@ -156,7 +157,9 @@ def figures(text: str, *, source: bool = False) -> list[Figure]:
         value, n, is_word = _number_at(toks, i)
         if value is None:
             mult, m = _multiplier_at(toks, i)
-            if mult and source:  # مليون دولار, "a million dollars": one million
+            # مليون دولار, "a million dollars": one million. An answer's bare مليون is a
+            # claim too (415 مليون shortened to مليون); its plural (ملايين) is no figure.
+            if mult and (source or _bare_one(toks, i)):
                 out.append(Figure(float(mult), toks[i]))
             i += 1
             continue
@@ -234,6 +237,14 @@ def _multiplier_at(toks: list[str], i: int) -> tuple[int, int]:
         if _strip_wa(t) in _AR_MULT:
             return _AR_MULT[_strip_wa(t)], 1
     return 0, 0
+
+
+def _bare_one(toks: list[str], i: int) -> bool:
+    """A singular multiplier standing for one: Arabic ألف/مليون/مليار, or "a/one million"."""
+    tok = toks[i].lower()
+    if _strip_wa(tok) in _AR_SINGULAR_MULT:
+        return True
+    return tok in _EN_MULT and i > 0 and toks[i - 1].lower() in ("a", "one")
 
 
 def values(text: str, *, source: bool = False) -> set[float]:

@@ -69,6 +69,15 @@ def test_a_bare_million_in_the_source_grounds_one_million() -> None:
     assert ungrounded_numbers("Ten soldiers died.", ["وقتل العشرات من الجنود."]) == ["ten"]
 
 
+def test_a_bare_million_in_an_answer_is_one_million() -> None:
+    # The bundled model's Arabic answer dropped the 415 of "415 مليون دولار".
+    source = "قدمت مساعدات للبيشمركة بقيمة 415 مليون دولار"
+    assert ungrounded_numbers("قدمت واشنطن للبيشمركة مليون دولار", [source]) == ["مليون"]
+    assert ungrounded_numbers("More than a million people fled.", ["نزح مئات السكان"]) == ["million"]
+    assert ungrounded_numbers("قدمت واشنطن 415 مليون دولار", [source]) == []
+    assert ungrounded_numbers("ملايين الدولارات", [source]) == []  # a plural is no figure
+
+
 KIRKUK_CASUALTIES = (
     "قال عميد في وزارة الداخلية، إن 46 شخصاً قتلوا، وأصيب 133 بجروح، خلال الاشتباكات في كركوك."
 )
@@ -217,3 +226,15 @@ def test_an_added_destruction_is_caught_a_loose_one_is_not_required() -> None:
     ruin = "صور جوية أظهرت دمارا واسعا في المدينة القديمة"
     assert frames(ruin, "Aerial images showed wide destruction in the old city.", full=True) == []
     assert frames(ruin, "Aerial images showed the old city in ruins.", full=True) == []
+
+
+def test_an_added_theft_is_caught() -> None:
+    # The bundled model's answer put the museum's loss on a passage about a sweep.
+    sweep = "قال قائد إن قواته تقوم بتمشيط وتطهير مناطق توجد فيها خلايا نائمة"
+    assert frames(sweep, "The artefacts were stolen from the museum.", full=False) == [
+        "says 'stolen', the Arabic does not"
+    ]
+    loss = "وقال اللامي إن المتحف خال تماما من أي قطع أثرية مشيرا إلى أنها سُرقت كلها"
+    assert frames(loss, "He said the artefacts had all been stolen.", full=False) == []
+    assert frames(loss, "He said the museum was empty of artefacts.", full=True) == []
+    assert frames(sweep, "Robbie Williams swept the area.", full=False) == []
