@@ -73,7 +73,8 @@ def test_a_bare_million_in_an_answer_is_one_million() -> None:
     # The bundled model's Arabic answer dropped the 415 of "415 مليون دولار".
     source = "قدمت مساعدات للبيشمركة بقيمة 415 مليون دولار"
     assert ungrounded_numbers("قدمت واشنطن للبيشمركة مليون دولار", [source]) == ["مليون"]
-    assert ungrounded_numbers("More than a million people fled.", ["نزح مئات السكان"]) == ["million"]
+    fled = ["نزح مئات السكان"]
+    assert ungrounded_numbers("More than a million people fled.", fled) == ["million"]
     assert ungrounded_numbers("قدمت واشنطن 415 مليون دولار", [source]) == []
     assert ungrounded_numbers("ملايين الدولارات", [source]) == []  # a plural is no figure
 
