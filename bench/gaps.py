@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
-from bot.asked import _counted, asks_which, counts_things, missing  # noqa: E402
+from bot.asked import asks_which, counted_words, counts_things, missing  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.evidence import asks_how_many  # noqa: E402
 from bot.glossary import load_glossary  # noqa: E402
@@ -179,12 +179,12 @@ def kinds_rule() -> tuple[int, int, int, int]:
     original question, which counts other people (a catch if flagged)."""
     right = flagged = traps = caught = 0
     for q, a, sentence in xquad_how_many("en"):
-        if any(re.search(rf"\b{k[:-1]}", _counted(q), re.I) for k in ("women", *KINDS)):
+        if any(re.search(rf"\b{k[:-1]}", counted_words(q), re.I) for k in ("women", *KINDS)):
             right += 1
             flagged += _kind(q, a, sentence)
     for q, answers, file in seed_items():
         path = ROOT / "seeds" / file
-        counted = _counted(q)
+        counted = counted_words(q)
         figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
         if not (asks_how_many(q) and figures and counted and path.exists()) or counts_things(q):
             continue
