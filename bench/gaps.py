@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
-from bot.asked import asks_which, counted_words, counts_things, missing  # noqa: E402
+from bot.asked import asks_which, counted_sides, counted_words, counts_things, missing  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.evidence import asks_how_many  # noqa: E402
 from bot.glossary import load_glossary  # noqa: E402
@@ -198,6 +198,42 @@ def kinds_rule() -> tuple[int, int, int, int]:
     return right, flagged, traps, caught
 
 
+def _civilians(question: str, figure: str, sentence: str) -> bool:
+    gaps = missing(question, f"It was {figure} [1].", [sentence])
+    return any(g.kind == "role" for g in gaps)  # this rule or a side rule before it
+
+
+def civilians_rule() -> tuple[int, int, int, int]:
+    """Civilians from people (with the side rules that run before it, one reason a figure): English how-many questions counting civilians (seed sets,
+    XQuAD dev) with the sentence of the right answer (a false alarm if flagged); traps:
+    each seed how-many question counting another side or people, asked of civilians
+    instead, against its right sentence (a catch if flagged)."""
+    right = flagged = traps = caught = 0
+    for q, a, sentence in xquad_how_many("en"):
+        if counted_sides(q) == {"civilians"}:
+            right += 1
+            flagged += _civilians(q, a, sentence)
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        counted = counted_words(q)
+        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
+        if not (asks_how_many(q) and figures and counted and path.exists()) or counts_things(q):
+            continue
+        if arabic_share(q) > 0.5:
+            continue
+        text = path.read_text("utf-8")
+        good = [text[x:y] for x, y in sentence_units(text) if _holds(text[x:y], figures[0])]
+        if not good:
+            continue
+        if counted_sides(q) == {"civilians"}:
+            right += 1
+            flagged += _civilians(q, figures[0], good[0])
+        else:
+            traps += 1
+            caught += _civilians(q.replace(counted, "civilians ", 1), figures[0], good[0])
+    return right, flagged, traps, caught
+
+
 def which_rule() -> tuple[int, int]:
     rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
     items = [(r["question_en"], r["answers_en"][0]) for r in rows if r["answers_en"]]
@@ -275,6 +311,8 @@ def main() -> None:
     print(f"| Arabic counted noun | {a_flagged}/{a_right} | {a_caught}/{a_traps} |")
     k_right, k_flagged, k_traps, k_caught = kinds_rule()
     print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
+    c_right, c_flagged, c_traps, c_caught = civilians_rule()
+    print(f"| civilians from people | {c_flagged}/{c_right} | {c_caught}/{c_traps} |")
     for n in notes:
         print(n)
 

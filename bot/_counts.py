@@ -171,6 +171,26 @@ def people_for_things(question: str, answer: str, quotes: Sequence[str]) -> list
     return []
 
 
+# Words that say people were civilians. "46 شخصاً" (46 people) counts as civilians for the
+# side rules (a count of people is no other side's); it does not answer how many civilians.
+CIVILIAN_WORDS = re.compile(r"مدني|سكان|اهالي|نسمه|مواطن|civilian|resident|inhabitant", re.I)
+
+
+def people_for_civilians(question: str, answer: str, quotes: Sequence[str]) -> list[Gap]:
+    """ "How many civilians were killed in the Kirkuk clashes?" answered "46 civilians" from
+    "46 شخصاً قتلوا" (46 people, most of them security forces, says the next sentence): the
+    question counts civilians, and no clause of the cited sentences that holds the answer's
+    figure says they were."""
+    if counted_sides(question) != {"civilians"} or not asks_how_many(question):
+        return []
+    held = [(c, values(c, source=True)) for q in quotes for c in clauses(q)]
+    for value in values(answer, source=True):
+        found = [c for c, vs in held if value in vs]
+        if found and not any(CIVILIAN_WORDS.search(normalize(c)) for c in found):
+            return [Gap("role", f"the cited figure {value:g} counts people, not civilians")]
+    return []
+
+
 # People of a kind the sides (troops, militants, militia, civilians) do not tell apart:
 # "how many workers were killed?" is not answered by "two civilians died".
 _KINDS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {

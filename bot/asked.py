@@ -20,6 +20,7 @@ from bot._counts import (
     other_count,
     other_people,
     other_thing_ar,
+    people_for_civilians,
     people_for_things,
 )
 from bot.arabic import arabic_share
@@ -76,6 +77,8 @@ def missing(
     gaps = other_count(question, plain, quotes) + _only_asked(question, said)
     gaps += people_for_things(question, plain, quotes) + other_people(question, plain, quotes)
     gaps += other_thing_ar(question, plain, quotes)
+    if not any(g.kind == "role" for g in gaps):  # one reason a figure is another count
+        gaps += people_for_civilians(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
         gaps += other_place(question, contexts, glossary)

@@ -11,9 +11,9 @@ still goes through every check.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from bot._counts import CIVILIAN_WORDS
 from bot.arabic import normalize
 from bot.asked import counted_sides, other_place
 from bot.checks import ROLE_GROUPS, figure_roles, roles
@@ -23,13 +23,11 @@ from bot.glossary import Glossary
 _EVENTS = frozenset(ROLE_GROUPS[0])
 
 
-# "46 شخصاً" (46 people) are civilians to the side rule, which must not call a civilian
-# count wrong for saying "people"; a pointer for "how many civilians" needs the word.
-_CIVILIAN_WORDS = re.compile(r"مدني|سكان|اهالي|نسمه|مواطن|civilian|resident|inhabitant", re.I)
+# A pointer for "how many civilians" needs a civilian word ("46 شخصاً" is 46 people).
 
 
 def _named(sides: set[str], text: str) -> bool:
-    return sides != {"civilians"} or bool(_CIVILIAN_WORDS.search(normalize(text)))
+    return sides != {"civilians"} or bool(CIVILIAN_WORDS.search(normalize(text)))
 
 
 def _written(value: float) -> str:

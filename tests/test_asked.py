@@ -272,3 +272,16 @@ def test_a_cost_answered_with_a_count_of_militants_is_a_gap() -> None:
     assert any("does not count تكلفة" in str(g) for g in gaps)
     bridge = "وقال إن تكلفة إنشاء الجسر بلغت 12 مليون دولار."
     assert missing("كم بلغت تكلفة إنشاء الجسر؟", "12 مليون دولار [1].", [bridge]) == []
+
+
+def test_a_count_of_people_does_not_answer_how_many_civilians() -> None:
+    # The bundled model's answer, held-out 8: the 46 are people, most of them security forces.
+    kirkuk = "قال عميد في وزارة الداخلية إن 46 شخصاً قتلوا، وأصيب 133 بجروح، خلال الاشتباكات."
+    q = "How many civilians were killed in the Kirkuk clashes?"
+    assert [g.text for g in missing(q, "46 civilians were killed [1].", [kirkuk])] == [
+        "the cited figure 46 counts people, not civilians"
+    ]
+    gases = "أدى انبعاث الغازات السامة إلى وفاة مدنيين اثنين، ومقتل 46 شخصا."
+    assert missing("How many civilians died of gases?", "Two civilians died [1].", [gases]) == []
+    # "people" asks for anyone: 46 people answers it.
+    assert missing("How many people were killed?", "46 people were killed [1].", [kirkuk]) == []
