@@ -1,4 +1,4 @@
-"""False alarms and catches of two answer-gap rules (``bot/asked.py``), without the model.
+"""False alarms and catches of the answer-gap rules (``bot/asked.py``), without the model.
 
 - **Another place**: a question naming a place, checked against the paragraph of the
   sentence that holds its right answer (a false alarm if flagged), and against the
@@ -9,6 +9,9 @@
 - **People for things**: English "how many car bombs / villages" questions, the right
   answer's sentence (a false alarm if flagged) and the article's other sentences with a
   figure (the trap: "70 car bombs" from "70 members killed"; caught if flagged).
+- **Civilians from people**: "how many civilians" answered with a figure whose cited
+  clause says people ("46 شخصاً"), not civilians; traps are the seed how-many questions
+  about another side asked of civilians (caught by this rule or the side rules).
 - **Which**: "which town/unit/group..." questions answered with their right answer, bare
   and as "It was X.", must not be flagged (XQuAD English dev rows and the seed sets).
 
@@ -163,6 +166,24 @@ def people_rule_xquad() -> tuple[int, int]:
     return asked, flagged
 
 
+def seed_people_counts() -> list[tuple[str, str, str, list[str]]]:
+    """(question, its counted words, its figure, the seed sentences holding the figure) of
+    every English seed how-many question that counts people and has a figure answer."""
+    out = []
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        counted = counted_words(q)
+        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
+        if not (asks_how_many(q) and figures and counted and path.exists()) or counts_things(q):
+            continue
+        if arabic_share(q) > 0.5:
+            continue
+        text = path.read_text("utf-8")
+        good = [text[x:y] for x, y in sentence_units(text) if _holds(text[x:y], figures[0])]
+        out.append((q, counted, figures[0], good))
+    return out
+
+
 def _kind(question: str, figure: str, sentence: str) -> bool:
     gaps = missing(question, f"It was {figure} [1].", [sentence])
     return any("does not count" in str(g) for g in gaps)
@@ -182,19 +203,10 @@ def kinds_rule() -> tuple[int, int, int, int]:
         if any(re.search(rf"\b{k[:-1]}", counted_words(q), re.I) for k in ("women", *KINDS)):
             right += 1
             flagged += _kind(q, a, sentence)
-    for q, answers, file in seed_items():
-        path = ROOT / "seeds" / file
-        counted = counted_words(q)
-        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
-        if not (asks_how_many(q) and figures and counted and path.exists()) or counts_things(q):
-            continue
-        if arabic_share(q) > 0.5:
-            continue
-        text = path.read_text("utf-8")
-        good = [text[x:y] for x, y in sentence_units(text) if _holds(text[x:y], figures[0])]
+    for q, counted, figure, good in seed_people_counts():
         for kind in KINDS:
             traps += 1
-            caught += any(_kind(q.replace(counted, f"{kind} ", 1), figures[0], u) for u in good[:1])
+            caught += any(_kind(q.replace(counted, f"{kind} ", 1), figure, u) for u in good[:1])
     return right, flagged, traps, caught
 
 
@@ -204,33 +216,25 @@ def _civilians(question: str, figure: str, sentence: str) -> bool:
 
 
 def civilians_rule() -> tuple[int, int, int, int]:
-    """Civilians from people (with the side rules that run before it, one reason a figure): English how-many questions counting civilians (seed sets,
-    XQuAD dev) with the sentence of the right answer (a false alarm if flagged); traps:
-    each seed how-many question counting another side or people, asked of civilians
-    instead, against its right sentence (a catch if flagged)."""
+    """Civilians from people, with the side rules that run before it: English how-many
+    questions counting civilians (seed sets, XQuAD dev) with the sentence of the right
+    answer (a false alarm if flagged); traps: each seed how-many question counting another
+    side or people, asked of civilians instead, against its right sentence (a catch if
+    flagged)."""
     right = flagged = traps = caught = 0
     for q, a, sentence in xquad_how_many("en"):
         if counted_sides(q) == {"civilians"}:
             right += 1
             flagged += _civilians(q, a, sentence)
-    for q, answers, file in seed_items():
-        path = ROOT / "seeds" / file
-        counted = counted_words(q)
-        figures = [a for a in answers if re.fullmatch(r"[\d.,]+", a)]
-        if not (asks_how_many(q) and figures and counted and path.exists()) or counts_things(q):
-            continue
-        if arabic_share(q) > 0.5:
-            continue
-        text = path.read_text("utf-8")
-        good = [text[x:y] for x, y in sentence_units(text) if _holds(text[x:y], figures[0])]
+    for q, counted, figure, good in seed_people_counts():
         if not good:
             continue
         if counted_sides(q) == {"civilians"}:
             right += 1
-            flagged += _civilians(q, figures[0], good[0])
+            flagged += _civilians(q, figure, good[0])
         else:
             traps += 1
-            caught += _civilians(q.replace(counted, "civilians ", 1), figures[0], good[0])
+            caught += _civilians(q.replace(counted, "civilians ", 1), figure, good[0])
     return right, flagged, traps, caught
 
 
