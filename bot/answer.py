@@ -273,10 +273,8 @@ def _retry(
     gaps = [str(g) for g in attempt.missing]
     kind = f"retry_{attempt.missing[0].kind}" if attempt.problems == gaps else "retry_note"
     note = _note(ask.prompt, turn.lang, reason, kind)
-    # A how-many answer that failed any check (a figure of another count, none, or one the
-    # passages do not have: "32" for نحو ثلاثين) gets the pointer when exactly one figure
-    # counts what was asked; the answer that follows it is checked like any other.
-    note += _hint(ask.prompt, turn, again, glossary)
+    if any(g.kind in ("role", "missing") for g in attempt.missing):
+        note += _hint(ask.prompt, turn, again, glossary)
     second = yield from ask(again, note)
     if second.settled is None or len(second.problems) < len(attempt.problems):
         return second

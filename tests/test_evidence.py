@@ -217,26 +217,6 @@ def test_a_how_many_retry_points_at_the_one_figure_that_counts_it(
     assert a.attempts == 2 and a.verified and "133" in a.answer
 
 
-def test_a_figure_the_passages_do_not_have_gets_the_pointer_on_retry(
-    seeded_bot: Newsbot, fake_model: FakeOpenAI
-) -> None:
-    """ "approximately 32 Iraqi soldiers" for نحو ثلاثين جنديا was the bundled model's
-    answer, and its retry, told only "number 32", said NOT IN SOURCES: the note now also
-    names the passage and the figure."""
-    question = "How many Iraqi soldiers were killed by mistake in the coalition strike?"
-    fake_model.responder = _first_then(
-        "About 32 Iraqi soldiers were killed by mistake [{n}].",
-        "About 30 Iraqi soldiers were killed by mistake [{n}].",
-        "ثلاثين",
-    )
-    a = seeded_bot.answer(question)
-    first, second = answer_prompts(fake_model)
-    n = min(n for n, t in prompt_passages(second).items() if "ثلاثين" in t)
-    assert "number 32" in second and "gives the number" not in first
-    assert f"Passage [{n}] gives the number 30 for what the question counts" in second
-    assert a.attempts == 2 and a.verified and "30" in a.answer
-
-
 def test_a_how_many_answer_that_never_gives_a_figure_is_marked(
     seeded_bot: Newsbot, fake_model: FakeOpenAI
 ) -> None:
