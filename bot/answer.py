@@ -12,7 +12,8 @@ places and people the question names. An answer that fails is asked again once w
 next-best evidence and a note saying what was wrong; then sentences that still fail are
 left out (counted), and an answer with nothing supported left is shown marked
 unverified, never as if it were fine. Every cited Arabic sentence gets an English gloss
-(``quote_en``) from the translation pipeline, with its check flags.
+(``quote_en``) from the translation pipeline, with its check flags. The answer and event
+types live in ``bot/_result.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot._result import Answer, Done, Event, Retrieved, Retrying, Token
 from bot.arabic import detect_language
 from bot.asked import Gap, missing
 from bot.cite import (
@@ -44,75 +46,24 @@ from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
 from bot.names import english_script, respell
 from bot.retrieve import Hit, Retriever, SearchResult
 
+__all__ = [
+    "LANGUAGE_NAMES",
+    "Answer",
+    "Done",
+    "Event",
+    "Gloss",
+    "Retrieved",
+    "Retrying",
+    "Token",
+    "answer_language",
+    "format_passages",
+    "stream_answer",
+]
+
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic"}
 _DECLINE = re.compile(r"NOT\s*IN\s*(THE\s*)?SOURCES?|لا\s+(ت|ي)(تناول|ذكر|تضمن)", re.IGNORECASE)
 
 
-@dataclass
-class Answer:
-    question: str
-    language: str
-    answer: str
-    citations: list[Citation]
-    declined: bool
-    model: str
-    timings: dict[str, float]
-    invalid_markers: int = 0
-    repaired_markers: int = 0
-    hits: list[Hit] = field(default_factory=list)
-    search_query: str = ""
-    unsupported: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)  # answer sentences left out, unsupported
-    attempts: int = 1
-
-    @property
-    def verified(self) -> bool:
-        """Every claim of the shown answer is held by the sentences it cites."""
-        return self.declined or not self.unsupported
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "question": self.question,
-            "language": self.language,
-            "answer": self.answer,
-            "citations": [c.as_json() for c in self.citations],
-            "declined": self.declined,
-            "model": self.model,
-            "invalid_markers": self.invalid_markers,
-            "repaired_markers": self.repaired_markers,
-            "unsupported": self.unsupported,
-            "verified": self.verified,
-            "dropped": self.dropped,
-            "attempts": self.attempts,
-            "search_query": self.search_query,
-            "timings": self.timings,
-        }
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    hits: list[Hit]
-    covered: bool
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-
-
-@dataclass(frozen=True)
-class Retrying:
-    """The first answer failed its check (``reason``); a second one streams next."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Done:
-    answer: Answer
-
-
-Event = Retrieved | Token | Retrying | Done
 Gloss = Callable[[str], tuple[str, list[str]]]  # Arabic sentence -> (English, flags)
 
 

@@ -1,0 +1,78 @@
+"""What an answer is and what streaming one yields (re-exported by ``bot.answer``): the
+checked ``Answer``, and the events ``Retrieved``, ``Token``, ``Retrying``, ``Done`` that
+every front end renders the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.cite import Citation
+from bot.retrieve import Hit
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    answer: str
+    citations: list[Citation]
+    declined: bool
+    model: str
+    timings: dict[str, float]
+    invalid_markers: int = 0
+    repaired_markers: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    search_query: str = ""
+    unsupported: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # answer sentences left out, unsupported
+    attempts: int = 1
+
+    @property
+    def verified(self) -> bool:
+        """Every claim of the shown answer is held by the sentences it cites."""
+        return self.declined or not self.unsupported
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.answer,
+            "citations": [c.as_json() for c in self.citations],
+            "declined": self.declined,
+            "model": self.model,
+            "invalid_markers": self.invalid_markers,
+            "repaired_markers": self.repaired_markers,
+            "unsupported": self.unsupported,
+            "verified": self.verified,
+            "dropped": self.dropped,
+            "attempts": self.attempts,
+            "search_query": self.search_query,
+            "timings": self.timings,
+        }
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    hits: list[Hit]
+    covered: bool
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """The first answer failed its check (``reason``); a second one streams next."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+
+
+Event = Retrieved | Token | Retrying | Done
