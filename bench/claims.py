@@ -1,6 +1,7 @@
 """Months, weekdays, times of day, compass directions, figures, destruction and theft the
 English names and its Arabic does not (``bot.numbers.ungrounded_*``, the ``destroyed`` and
-``stolen`` event frames of ``bot.checks.frames``), without the model, one run.
+``stolen`` event frames of ``bot.checks.frames``), and figures given to another event or
+side (``bot.checks.number_roles``), without the model, one run.
 
 - False alarms: human English against its Arabic, sentence by sentence: NTREX's reference
   translations (bench/data/mt_ar_en.dev.jsonl) and the team's seed references
@@ -25,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.checks import frames  # noqa: E402
+from bot.checks import frames, number_roles  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.numbers import (  # noqa: E402
     ungrounded_dates,
@@ -78,6 +79,7 @@ def main() -> None:
         "times of day": ungrounded_times,
         "stolen (added)": stolen,
         "numbers": numbers,
+        "number roles": number_roles,
     }
     labels = yaml.safe_load((DATA / "confidence_labels.yaml").read_text("utf-8"))
     pool = [

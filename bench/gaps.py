@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
 from bot.asked import asks_which, counted_sides, counted_words, counts_things, missing  # noqa: E402
+from bot.checks import ROLE_GROUPS, figure_roles, roles  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.evidence import asks_how_many  # noqa: E402
 from bot.glossary import load_glossary  # noqa: E402
@@ -40,6 +41,7 @@ from bot.glossary import load_glossary  # noqa: E402
 DATA = ROOT / "bench" / "data"
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _BREAK = re.compile(r"\n\s*\n")
+EVENTS = frozenset(ROLE_GROUPS[0])
 
 
 def seed_items() -> list[tuple[str, list[str], str]]:
@@ -283,6 +285,41 @@ def counted_ar_rule() -> tuple[int, int, int, int]:
     return right, flagged, traps, caught
 
 
+def _event(question: str, figure: str, sentence: str) -> bool:
+    gaps = missing(question, f"It was {figure} [1].", [sentence])
+    return any("which the question does not ask about" in str(g) for g in gaps)
+
+
+def event_rule() -> tuple[int, int, int, int]:
+    """A figure of an event (killed, wounded...) for a question about none: every
+    how-many question with a figure answer (seed sets, regression, XQuAD dev in both
+    languages) against the sentence of its right answer (a false alarm if flagged); traps:
+    each seed how-many question naming no event, against the article's other sentences
+    whose figure's clause names one (a catch if flagged)."""
+    right = flagged = traps = caught = 0
+    for lang in ("en", "ar"):
+        for q, a, sentence in xquad_how_many(lang):
+            right += 1
+            flagged += _event(q, a, sentence)
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        figures = [a.replace(",", "") for a in answers if re.fullmatch(r"[\d.,]+", a)]
+        if not asks_how_many(q) or not figures or not path.exists():
+            continue
+        text = path.read_text("utf-8")
+        for x, y in sentence_units(text):
+            unit = text[x:y]
+            if _holds(unit, figures[0]):
+                right += 1
+                flagged += _event(q, figures[0], unit)
+            elif not roles(q) & EVENTS:
+                for value, said in figure_roles(unit).items():
+                    if said & EVENTS and value != float(figures[0]):
+                        traps += 1
+                        caught += _event(q, f"{value:g}", unit)
+    return right, flagged, traps, caught
+
+
 def restated_rule() -> tuple[int, int]:
     """English what/where/who/when... questions answered with their right answer, bare
     and as "It was X.": none may be taken for a restatement of the question."""
@@ -317,6 +354,8 @@ def main() -> None:
     print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
     c_right, c_flagged, c_traps, c_caught = civilians_rule()
     print(f"| civilians from people | {c_flagged}/{c_right} | {c_caught}/{c_traps} |")
+    e_right, e_flagged, e_traps, e_caught = event_rule()
+    print(f"| a figure of another event | {e_flagged}/{e_right} | {e_caught}/{e_traps} |")
     for n in notes:
         print(n)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.arabic import arabic_share, normalize
 from bot.checks import ROLE_GROUPS, clauses, figure_roles, roles
 from bot.evidence import asks_how_many
-from bot.numbers import values
+from bot.numbers import neighbours, values
 
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -305,3 +305,38 @@ def _conflict(where: str, found: set[str], sides: set[str], events: set[str]) ->
             f"the question asks about the {names(events)}"
         )
     return ""
+
+
+# Words that put a count of the dead or hurt in the question without the events' own
+# words: "how many casualties / victims", "the death toll", "خسائر", "ضحايا".
+_ANY_EVENT = re.compile(
+    r"\b(?:casualt\w*|victims?|toll|perish\w*|lost|loss\w*|bodies|dead)\b"
+    r"|ضحايا|ضحيه|خسائر|خساير|حصيله|جثث|جثه",
+    re.IGNORECASE,
+)
+
+
+def other_event(question: str, answer: str, quotes: Sequence[str]) -> list[Gap]:
+    """ "How many fires have been put out?" answered "Two fires" from "وفاة مدنيين اثنين"
+    (two civilians died): the words next to the cited figure say it counts the dead (or
+    the wounded, the arrested...), and neither the question nor the answer is about such
+    an event. Only the two words either side of the figure in its own clause count, so
+    "أصيب العشرات بتفجير أربع عربات" (dozens wounded by four car bombs) leaves the four
+    to the car bombs."""
+    if not asks_how_many(question) or roles(question) & _EVENTS:
+        return []
+    if _ANY_EVENT.search(normalize(question)) or roles(answer) & _EVENTS:
+        return []
+    for value in values(answer, source=True):
+        for quote in quotes:
+            for clause in clauses(quote):
+                near = roles(" ".join(neighbours(clause, value))) & _EVENTS
+                if near:
+                    return [
+                        Gap(
+                            "role",
+                            f"the cited figure {value:g} counts the {'/'.join(sorted(near))}, "
+                            "which the question does not ask about",
+                        )
+                    ]
+    return []

@@ -18,6 +18,7 @@ from bot._counts import (
     counted_words,
     counts_things,
     other_count,
+    other_event,
     other_people,
     other_thing_ar,
     people_for_civilians,
@@ -79,6 +80,8 @@ def missing(
     gaps += other_thing_ar(question, plain, quotes)
     if not any(g.kind == "role" for g in gaps):  # one reason a figure is another count
         gaps += people_for_civilians(question, plain, quotes)
+    if not any(g.kind == "role" for g in gaps):
+        gaps += other_event(question, plain, quotes)
     if glossary is not None:
         gaps += _no_name(question, plain, quotes, glossary)
         gaps += other_place(question, contexts, glossary)

@@ -230,6 +230,7 @@ ROLE_GROUPS = (
 # Clauses end at punctuation, but not at a separator inside a number (5,000 or 1.2).
 _CLAUSE = re.compile(r"(?:\d[,.]\d|[^,;،؛.!?؟\n])+")
 _AR_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _roles_en(clause: str) -> set[str]:
@@ -237,12 +238,15 @@ def _roles_en(clause: str) -> set[str]:
 
 
 def _roles_ar(clause: str) -> set[str]:
-    words = [w[1:] if w[:1] in "وفبل" and len(w) > 3 else w for w in _AR_WORD.findall(clause)]
+    found = _AR_WORD.findall(clause)
+    words = [w[1:] if w[:1] in "وفبل" and len(w) > 3 else w for w in found]
     plain = " ".join(words)
+    # A stem may itself start with a letter taken for a prefix: وفاة (death) is not و + فاة.
+    whole = [w for w in found if w[:1] in "وفبل"]
     return {
         role
         for role, (_, stems) in ROLES.items()
-        if any(w.startswith(s) for w in words for s in stems if " " not in s)
+        if any(w.startswith(s) for w in (*words, *whole) for s in stems if " " not in s)
         or any(f" {s} " in f" {plain} " for s in stems if " " in s)
     }
 
@@ -297,6 +301,8 @@ def number_roles(output: str, sources: Sequence[str]) -> list[str]:
     for m in _CLAUSE.finditer(normalize(output) if arabic else output):
         said = roles(m.group(0))
         for f in figures(m.group(0)):
+            if _YEAR.fullmatch(f.text):
+                continue  # "filmed themselves in 2015": a year counts nothing
             src = held.get(f.value, set())
             for group in ROLE_GROUPS:
                 a, b = said & set(group), src & set(group)

@@ -10,7 +10,7 @@ for being precise.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.arabic import normalize
@@ -150,8 +150,23 @@ class Figure:
 
 def figures(text: str, *, source: bool = False) -> list[Figure]:
     """Numbers in ``text`` (Arabic or English). ``source=True`` also keeps compound parts."""
+    return [f for f, _, _ in _scan(_TOKEN.findall(normalize(text)), source)]
+
+
+def neighbours(text: str, value: float, width: int = 2) -> list[str]:
+    """The words (normalised) within ``width`` tokens before and after each occurrence of
+    ``value`` in ``text``, the figure's own tokens left out: "وفاة مدنيين اثنين" gives
+    وفاة and مدنيين for 2 (Arabic puts one and two after their noun)."""
     toks = _TOKEN.findall(normalize(text))
-    out: list[Figure] = []
+    out: list[str] = []
+    for f, i, n in _scan(toks, True):
+        if f.value == value:
+            out += toks[max(0, i - width) : i] + toks[i + n : i + n + width]
+    return [t for t in out if not t[0].isdigit()]
+
+
+def _scan(toks: list[str], source: bool) -> Iterator[tuple[Figure, int, int]]:
+    """Each figure of ``toks`` with its first token and how many tokens it spans."""
     i = 0
     while i < len(toks):
         value, n, is_word = _number_at(toks, i)
@@ -160,22 +175,21 @@ def figures(text: str, *, source: bool = False) -> list[Figure]:
             # مليون دولار, "a million dollars": one million. An answer's bare مليون is a
             # claim too (415 مليون shortened to مليون); its plural (ملايين) is no figure.
             if mult and (source or _bare_one(toks, i)):
-                out.append(Figure(float(mult), toks[i]))
+                yield Figure(float(mult), toks[i]), i, 1
             i += 1
             continue
         raw = " ".join(toks[i : i + n])
         mult, m = _multiplier_at(toks, i + n)
         if mult:
             if source:
-                out.append(Figure(value, raw))
+                yield Figure(value, raw), i, n
             value *= mult
             raw = " ".join(toks[i : i + n + m])
             n += m
             is_word = False
         if not (is_word and value in _UNCHECKED_WORD_VALUES and not source):
-            out.append(Figure(value, raw))
+            yield Figure(value, raw), i, n
         i += n
-    return out
 
 
 def _strip_wa(tok: str) -> str:

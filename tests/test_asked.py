@@ -285,3 +285,40 @@ def test_a_count_of_people_does_not_answer_how_many_civilians() -> None:
     assert missing("How many civilians died of gases?", "Two civilians died [1].", [gases]) == []
     # "people" asks for anyone: 46 people answers it.
     assert missing("How many people were killed?", "46 people were killed [1].", [kirkuk]) == []
+
+
+CAR_BOMBS = "بينما قتل عشرون من القوات العراقية وأصيب العشرات بتفجير أربع عربات ملغمة لتنظيم داعش."
+HOLED_UP = "حيث تشير تقديرات الجيش إلى تحصن نحو 5000 إلى 6000 متشدد."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "quote", "flagged"),
+    [
+        # held-out 7, the bundled model: the two died; the 133 were wounded
+        ("How many fires at the factory have been put out?", "Two fires [1].", GAS, True),
+        ("كم عدد المسلحين الذين عثر عليهم في السراديب؟", "عثر 133 مسلحين [1].", CLASH_AR, True),
+        # the four are the car bombs; the killed and wounded are further off
+        (
+            "How many car bombs did the organisation detonate?",
+            "Four car bombs [1].",
+            CAR_BOMBS,
+            False,
+        ),
+        ("How many militants are holed up in Mosul?", "5,000 to 6,000 [1].", HOLED_UP, False),
+        # the question asks about a death or the answer says which event it counts
+        ("How many casualties were there in Kirkuk?", "46 [1].", CLASH_AR, False),
+        (
+            "How many people were there in the clashes?",
+            "46 people were killed [1].",
+            CLASH_AR,
+            False,
+        ),
+    ],
+)
+def test_a_figure_of_an_event_the_question_is_not_about_is_a_gap(
+    question: str, answer: str, quote: str, flagged: bool
+) -> None:
+    gaps = missing(question, answer, [quote])
+    found = [g for g in gaps if "which the question does not ask about" in g.text]
+    assert bool(found) is flagged
+    assert all(g.kind == "role" for g in found)

@@ -7,7 +7,15 @@ import json
 import pytest
 import yaml
 
-from bot.checks import frames, frames_named, number_roles, polarity, speakers, ungrounded_numbers
+from bot.checks import (
+    frames,
+    frames_named,
+    number_roles,
+    polarity,
+    roles,
+    speakers,
+    ungrounded_numbers,
+)
 from bot.chunk import sentence_units
 from bot.config import Settings
 from bot.glossary import load_glossary
@@ -239,3 +247,17 @@ def test_an_added_theft_is_caught() -> None:
     assert frames(loss, "He said the artefacts had all been stolen.", full=False) == []
     assert frames(loss, "He said the museum was empty of artefacts.", full=True) == []
     assert frames(sweep, "Robbie Williams swept the area.", full=False) == []
+
+
+def test_a_death_written_with_a_stem_like_a_prefix_is_read() -> None:
+    # وفاة (death) starts with و, which is also "and": it is still a death.
+    assert "killed" in roles("أدى إلى وفاة مدنيين اثنين")
+    assert "displaced" in roles("وأضافت المصادر أن مسلحين فروا إلى شرق الموصل")
+
+
+def test_a_year_counts_nothing() -> None:
+    source = "استعادت القوات المتحف الذي صور المتشددون أنفسهم بداخله في عام 2015."
+    english = "Forces retook the museum in which the militants filmed themselves in 2015."
+    assert number_roles(english, [source]) == []
+    # written as a count, it is one: 2,015 soldiers for 2015 militants
+    assert number_roles("2,015 soldiers were killed.", ["قتل 2015 مسلحا"]) != []

@@ -11,6 +11,7 @@ from bot.glossary import load_glossary
 from bot.numbers import (
     date_names,
     directions,
+    neighbours,
     times_of_day,
     ungrounded_dates,
     ungrounded_directions,
@@ -91,3 +92,10 @@ def test_a_time_of_day_the_source_does_not_give_is_ungrounded() -> None:
     assert ungrounded_times("He was arrested on Monday night.", ["اعتقل مساء الاثنين"]) == []
     assert times_of_day("صدت القوات هجوما شنه التنظيم الليلة الماضية") == {"evening or night"}
     assert times_of_day("وفجر خمسة انتحاريين أنفسهم") == set()  # فجر: detonated, not dawn
+
+
+def test_the_words_next_to_a_figure() -> None:
+    # Arabic puts one and two after their noun: the words before the figure count too.
+    assert neighbours("أدى إلى وفاة مدنيين اثنين.", 2) == ["وفاه", "مدنيين"]
+    assert neighbours("قتل 46 شخصاً وأصيب 133 بجروح", 133) == ["شخصا", "واصيب", "بجروح"]
+    assert neighbours("لا أرقام هنا", 5) == []
