@@ -115,7 +115,10 @@ def _own_side(quote: str, value: float, found: set[str]) -> set[str]:
     plain = normalize(quote.translate(DIGITS))
     for m in re.finditer(rf"(?<![\d.,]){re.escape(f'{value:g}')}(?![\d.,]*\d)", plain):
         after = re.split(r"\d", plain[m.end() : m.end() + 40])[0]
-        near = roles(after) & _SIDE_ROLES
+        # up to the next figure, written out too: "11 من تنظيم داعش وستة من ميليشيا الحشد"
+        words = after.split()
+        cut = next((i for i, w in enumerate(words) if values(w, source=True)), len(words))
+        near = roles(" ".join(words[:cut])) & _SIDE_ROLES
         if near:
             return (found - _SIDE_ROLES) | near
     return found

@@ -322,3 +322,22 @@ def test_a_figure_of_an_event_the_question_is_not_about_is_a_gap(
     found = [g for g in gaps if "which the question does not ask about" in g.text]
     assert bool(found) is flagged
     assert all(g.kind == "role" for g in found)
+
+
+def test_a_figure_keeps_its_own_side_when_the_next_figure_is_written_out() -> None:
+    """Held-out 9, the bundled model: "11 Popular Mobilisation and police members were
+    killed" where the 11 are the organisation's and the militia and police are the ستة
+    (six) after them."""
+    khalidiya = (
+        "وأشارت مصادر أمنية إلى أن 11 من تنظيم داعش وستة من ميليشيا الحشد والشرطة قتلوا، "
+        "وأصيب ثمانية آخرون من الشرطة والميليشيات في اشتباكات بين الطرفين."
+    )
+    q = "How many Popular Mobilisation and police members were killed in the Khalidiya clashes?"
+    wrong = missing(q, "11 Popular Mobilisation and police members were killed [1].", [khalidiya])
+    assert [g.kind for g in wrong] == ["role"] and "militants" in wrong[0].text
+    assert (
+        missing(q, "Six Popular Mobilisation and police members were killed [1].", [khalidiya])
+        == []
+    )
+    own = "How many Islamic State members were killed in the Khalidiya clashes?"
+    assert missing(own, "11 Islamic State members were killed [1].", [khalidiya]) == []
