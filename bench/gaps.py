@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
-from bot.asked import asks_which, counted_sides, counted_words, counts_things, missing  # noqa: E402
+from bot.asked import asks_when, asks_which, counted_sides, counted_words, counts_things, missing  # noqa: E402
 from bot.checks import ROLE_GROUPS, figure_roles, roles  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
 from bot.evidence import asks_how_many  # noqa: E402
@@ -320,6 +320,28 @@ def event_rule() -> tuple[int, int, int, int]:
     return right, flagged, traps, caught
 
 
+def when_rule() -> tuple[int, int]:
+    """ "When...?" questions (XQuAD dev in both languages, the seed sets) answered with
+    their right answer, bare and as "It was X.": a false alarm if flagged for giving no
+    time."""
+    rows = [json.loads(x) for x in (DATA / "xquad_ar_en.dev.jsonl").read_text("utf-8").splitlines()]
+    items = [
+        (r[f"question_{lang}"], r[f"answers_{lang}"][0])
+        for r in rows
+        for lang in ("en", "ar")
+        if r[f"answers_{lang}"]
+    ]
+    items += [(q, answers[0]) for q, answers, _ in seed_items()]
+    asked = flagged = 0
+    for q, a in items:
+        if not asks_when(q):
+            continue
+        asked += 1
+        gaps = [g for s in (f"{a} [1].", f"It was {a} [1].") for g in missing(q, s)]
+        flagged += any(g.kind == "when" for g in gaps)
+    return asked, flagged
+
+
 def restated_rule() -> tuple[int, int]:
     """English what/where/who/when... questions answered with their right answer, bare
     and as "It was X.": none may be taken for a restatement of the question."""
@@ -354,6 +376,8 @@ def main() -> None:
     print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
     c_right, c_flagged, c_traps, c_caught = civilians_rule()
     print(f"| civilians from people | {c_flagged}/{c_right} | {c_caught}/{c_traps} |")
+    w_asked, w_flagged = when_rule()
+    print(f"| when: no time | {w_flagged}/{w_asked} | - |")
     e_right, e_flagged, e_traps, e_caught = event_rule()
     print(f"| a figure of another event | {e_flagged}/{e_right} | {e_caught}/{e_traps} |")
     for n in notes:

@@ -24,7 +24,7 @@ from bot._counts import (
     people_for_civilians,
     people_for_things,
 )
-from bot.arabic import arabic_share
+from bot.arabic import arabic_share, normalize
 from bot.cite import MARKER, names_of
 from bot.evidence import asks_how_many, asks_who
 from bot.glossary import Glossary
@@ -32,6 +32,7 @@ from bot.numbers import values
 
 __all__ = [
     "Gap",
+    "asks_when",
     "asks_which",
     "counted_sides",
     "counted_words",
@@ -75,7 +76,11 @@ def missing(
         plain = _MEASURED.sub(" ", plain)
     if asks_how_many(question) and not values(plain, source=True) and not _VAGUE.search(plain):
         return [Gap("missing", "no figure, though the question asks how many")]
-    gaps = other_count(question, plain, quotes) + _only_asked(question, said)
+    timed = normalize(plain) if arabic_share(plain) > 0.5 else plain
+    gaps = []  # the when note first: more telling than "only restates the question"
+    if asks_when(question) and not _TIME_SAID.search(timed):
+        gaps.append(Gap("when", "no time or date, though the question asks when"))
+    gaps += other_count(question, plain, quotes) + _only_asked(question, said)
     gaps += people_for_things(question, plain, quotes) + other_people(question, plain, quotes)
     gaps += other_thing_ar(question, plain, quotes)
     if not any(g.kind == "role" for g in gaps):  # one reason a figure is another count
@@ -128,6 +133,40 @@ _FILLER_WORDS = (
     "reported announced according would could will can may"
 )
 _FILLER = frozenset(_FILLER_WORDS.split())
+
+
+# "When...?" answered with no word of time at all: "Iraqi forces repelled the counter-attack
+# near the main government building" for when they repelled it (held-out 9). Any digit,
+# day, month, part of the day or word placing one event against another counts.
+_ASKS_WHEN = re.compile(
+    # "When X happens, what is it called?" asks no time: a time question inverts its verb
+    r"^\W*when (?:did|does|do|was|were|is|are|will|would|could|can|had|has|have|should|might)\b"
+    r"|\bwhat (?:time|date|day|month|year)\b|\bwhich (?:day|date|month|year)\b"
+    r"|(?:^|\s)[وف]?متي|(?:في اي|باي) (?:يوم|عام|سنه|شهر|تاريخ|وقت)",
+    re.IGNORECASE,
+)
+_TIME_SAID = re.compile(
+    r"\d|\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may"
+    r"|june|july|august|september|october|november|december|yesterday|today|tonight"
+    r"|tomorrow|night|morning|afternoon|evening|noon|midday|dawn|dusk|midnight|ago|last|next"
+    r"|earlier|later|before|after|since|until|till|during|while|when|once|then|now|soon"
+    r"|recently|currently|early|late|mid|end|beginning|start|days?|weeks?|months?|years?"
+    r"|hours?|minutes?|centur(?:y|ies)|decades?|spring|summer|autumn|fall|winter|season"
+    r"|first|second|third|\w+(?:teen|ty)(?:th)?|one|two|three|four|five|six|seven|eight"
+    r"|nine|ten|eleven|twelve)\b"
+    r"|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاحد|امس|غدا|اليوم|الليل|ليل|صباح|مساء"
+    r"|ظهر|فجر|عصر|فبراير|يناير|مارس|ابريل|مايو|يونيو|يوليو|اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر"
+    r"|شباط|كانون|اذار|نيسان|ايار|حزيران|تموز|ايلول|تشرين|شهر|عام|سنه|سنوات|يوم|ايام|اسبوع"
+    r"|ساعه|ساعات|قبل|بعد|منذ|خلال|حتي|عندما|الماضي|المقبل|القادم|الحالي|قرن",
+    re.IGNORECASE,
+)
+
+
+def asks_when(question: str) -> bool:
+    """A question for a time or date: when / what day / which year / متى / في أي يوم."""
+    return bool(
+        _ASKS_WHEN.search(normalize(question) if arabic_share(question) > 0.5 else question)
+    )
 
 
 def asks_which(question: str) -> bool:

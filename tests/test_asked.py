@@ -341,3 +341,36 @@ def test_a_figure_keeps_its_own_side_when_the_next_figure_is_written_out() -> No
     )
     own = "How many Islamic State members were killed in the Khalidiya clashes?"
     assert missing(own, "11 Islamic State members were killed [1].", [khalidiya]) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "flagged"),
+    [
+        # held-out 9 and 7, the bundled model: no time at all
+        (
+            "When did Iraqi forces repel the counter-attack near the government building?",
+            "Iraqi forces repelled the counter-attack near the main government building [3].",
+            True,
+        ),
+        (
+            "When will the reconstruction of Mosul begin?",
+            "It will begin in the time described [3].",
+            True,
+        ),
+        ("متى زار العبادي الموصل؟", "زار العبادي الموصل [4].", True),
+        # a time, a day, a date, a year, a time relative to another event
+        ("When did the operation begin?", "The operation began yesterday morning [3].", False),
+        ("متى زار العبادي الموصل؟", "زار العبادي الموصل الاثنين الماضي [4].", False),
+        ("On which day did al-Abadi visit Mosul?", "On Monday [1].", False),
+        ("When did the forces attack the western side?", "On 19 February [1].", False),
+        ("When will the museum reopen?", "After the city is cleared [1].", False),
+        # "when X happens, what is it called?" asks no time
+        (
+            "When imperialism shapes a state's norms, what is it called?",
+            "Cultural imperialism [1].",
+            False,
+        ),
+    ],
+)
+def test_when_answered_with_no_time_is_a_gap(question: str, answer: str, flagged: bool) -> None:
+    assert any(g.kind == "when" for g in missing(question, answer)) is flagged

@@ -330,6 +330,16 @@ def _first_then(first: str, second: str, marker: str) -> Callable[[list[dict[str
             "exactly what the question asks",
             "133",
         ),
+        # "when" answered with no time at all (held-out 9)
+        (
+            "When did Iraqi forces launch attacks on the western side of Mosul across the Tigris?",
+            "Iraqi forces launched attacks on the western side of Mosul [{n}].",
+            "Iraqi forces attacked the western side of Mosul on February 19 [{n}].",
+            "فبراير",
+            "no time or date",
+            "gave no time or date",
+            "February 19",
+        ),
         # the question said back: "the army raised the buildings of Kubaisa"
         (
             "What did the Iraqi army raise over the buildings of Kubaisa?",
