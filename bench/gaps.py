@@ -35,7 +35,8 @@ from bot.arabic import arabic_share, normalize, numbers  # noqa: E402
 from bot.asked import asks_when, asks_which, counted_sides, counted_words, counts_things, missing  # noqa: E402
 from bot.checks import ROLE_GROUPS, figure_roles, roles  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
-from bot.evidence import asks_how_many  # noqa: E402
+from bot.cite import names_of  # noqa: E402
+from bot.evidence import asks_how_many, asks_who  # noqa: E402
 from bot.glossary import load_glossary  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -342,6 +343,39 @@ def when_rule() -> tuple[int, int]:
     return asked, flagged
 
 
+def who_rule(glossary: Any) -> tuple[int, int, int, int]:
+    """ "Who...?" answered only with a person the question names: the seed sets' and
+    regression's who-questions answered with their right answer, against every sentence
+    of their article (a false alarm if flagged); traps: each such question naming a
+    person of its article (in full or by last name), answered with that person (a catch
+    if flagged)."""
+    right = flagged = traps = caught = 0
+    for q, answers, file in seed_items():
+        path = ROOT / "seeds" / file
+        if not asks_who(q) or not path.exists():
+            continue
+        text = path.read_text("utf-8")
+        units = [text[x:y] for x, y in sentence_units(text)]
+
+        def fires(answer: str, q: str = q, units: list[str] = units) -> bool:
+            gaps = [
+                g
+                for s in (f"{answer} [1].", f"It was {answer} [1].")
+                for g in missing(q, s, units, glossary)
+            ]
+            return any("already names" in g.text for g in gaps)
+
+        right += 1
+        flagged += fires(answers[0])
+        plain = normalize(q)
+        for term in {t for t in names_of(text, glossary) if t.kind == "people"}:
+            last_ar = term.words[-1] if term.words else "-"
+            if term.en.split()[-1].lower() in q.lower() or last_ar in plain.split():
+                traps += 1
+                caught += fires(term.en if arabic_share(q) <= 0.5 else term.ar)
+    return right, flagged, traps, caught
+
+
 def restated_rule() -> tuple[int, int]:
     """English what/where/who/when... questions answered with their right answer, bare
     and as "It was X.": none may be taken for a restatement of the question."""
@@ -376,6 +410,8 @@ def main() -> None:
     print(f"| people of a kind | {k_flagged}/{k_right} | {k_caught}/{k_traps} |")
     c_right, c_flagged, c_traps, c_caught = civilians_rule()
     print(f"| civilians from people | {c_flagged}/{c_right} | {c_caught}/{c_traps} |")
+    o_right, o_flagged, o_traps, o_caught = who_rule(glossary)
+    print(f"| who: only the question's person | {o_flagged}/{o_right} | {o_caught}/{o_traps} |")
     w_asked, w_flagged = when_rule()
     print(f"| when: no time | {w_flagged}/{w_asked} | - |")
     e_right, e_flagged, e_traps, e_caught = event_rule()

@@ -27,7 +27,7 @@ from bot._counts import (
 from bot.arabic import arabic_share, normalize
 from bot.cite import MARKER, names_of
 from bot.evidence import asks_how_many, asks_who
-from bot.glossary import Glossary
+from bot.glossary import Glossary, Term
 from bot.numbers import values
 
 __all__ = [
@@ -239,15 +239,38 @@ def _no_name(question: str, answer: str, quotes: Sequence[str], glossary: Glossa
     def people(text: str) -> set[str]:
         return {t.en for t in names_of(text, glossary) if t.kind == "people"}
 
-    named = set().union(*(people(q) for q in quotes)) - people(question)
-    if people(answer):
+    asked = people(question) | _surnamed(question, names_of(answer, glossary))
+    named = set().union(*(people(q) for q in quotes)) - asked
+    # A person the question itself names is no answer to who did something to or about
+    # them: "who arrested the member who said al-Baghdadi planned it?" -> "al-Baghdadi".
+    # "Who is/was X?" may restate X.
+    if people(answer) - asked or (people(answer) and _WHO_IS.match(question)):
         return []
+    if people(answer):
+        return [Gap("who", "the answer names only someone the question already names")]
     if not named:  # "who is the spokesman of X?" -> "the commander of Y": a title for a title
         return [Gap("who", "a title, not a name")] if _other_title(question, answer) else []
     actors = [t for t in names_of(answer, glossary) if t.kind in _ACTORS]
     if actors and not _TITLE.search(answer):
         return []  # "Iraqi forces repelled it": a group can be the answer to "who"
     return [Gap("who", "no name, though the question asks who")]
+
+
+def _surnamed(question: str, terms: Sequence[Term]) -> set[str]:
+    """People of ``terms`` the question names by their last name alone ("البغدادي",
+    "al-Baghdadi" for Abu Bakr al-Baghdadi), which the glossary does not match."""
+    words = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    words |= set(normalize(question).split())
+    out = set()
+    for t in terms:
+        last_en = t.en.split()[-1].lower() if t.en else ""
+        last_ar = t.words[-1] if t.words else ""
+        if t.kind == "people" and (last_en in words or (last_ar and last_ar in words)):
+            out.add(t.en)
+    return out
+
+
+_WHO_IS = re.compile(r"\W*(?:who (?:is|was|are|were)\b|(?:من|ومن) (?:هو|هي|هم)\b)", re.I)
 
 
 def _titles(text: str) -> set[str]:

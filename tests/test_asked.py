@@ -374,3 +374,39 @@ def test_a_figure_keeps_its_own_side_when_the_next_figure_is_written_out() -> No
 )
 def test_when_answered_with_no_time_is_a_gap(question: str, answer: str, flagged: bool) -> None:
     assert any(g.kind == "when" for g in missing(question, answer)) is flagged
+
+
+ARRESTED = (
+    "وقال أحد عناصر التنظيم ممن اعتقلتهم أجهزة الأمن الكردية، ان الهجوم على كركوك خطط له "
+    "زعيم التنظيم أبوبكر البغدادي، للفت الانتباه عن هجوم الموصل."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "flagged"),
+    [
+        # held-out 9, the bundled model: the planner the question names, for who arrested
+        (
+            "من اعتقل عنصر التنظيم الذي قال إن البغدادي خطط للهجوم على كركوك؟",
+            "من اعتقل عنصر التنظيم هو أبوبكر البغدادي [1].",
+            True,
+        ),
+        (
+            "Who arrested the member who said al-Baghdadi planned it?",
+            "Abu Bakr al-Baghdadi [1].",
+            True,
+        ),
+        # someone the question does not name; "who is X?" restating X
+        ("Who planned the attack on Kirkuk?", "Abu Bakr al-Baghdadi planned it [1].", False),
+        (
+            "Who is Abu Bakr al-Baghdadi?",
+            "Abu Bakr al-Baghdadi is the organisation's leader [1].",
+            False,
+        ),
+    ],
+)
+def test_who_answered_with_the_questions_own_person_is_a_gap(
+    question: str, answer: str, flagged: bool
+) -> None:
+    gaps = missing(question, answer, [ARRESTED], GLOSSARY)
+    assert any("already names" in g.text for g in gaps) is flagged
