@@ -1,7 +1,8 @@
 """Months, weekdays, times of day, compass directions, figures, destruction and theft the
 English names and its Arabic does not (``bot.numbers.ungrounded_*``, the ``destroyed`` and
 ``stolen`` event frames of ``bot.checks.frames``), and figures given to another event or
-side (``bot.checks.number_roles``), without the model, one run.
+side (``bot.checks.number_roles``), Arabic words written out in Latin letters
+(``bot.names.transliterated``), without the model, one run.
 
 - False alarms: human English against its Arabic, sentence by sentence: NTREX's reference
   translations (bench/data/mt_ar_en.dev.jsonl) and the team's seed references
@@ -28,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.checks import frames, number_roles  # noqa: E402
 from bot.chunk import sentence_units  # noqa: E402
+from bot.glossary import load_glossary  # noqa: E402
+from bot.names import transliterated  # noqa: E402
 from bot.numbers import (  # noqa: E402
     ungrounded_dates,
     ungrounded_directions,
@@ -71,6 +74,14 @@ def numbers(en: str, sources: Sequence[str]) -> list[str]:
     return ungrounded_numbers(en, sources)
 
 
+GLOSSARY = load_glossary(ROOT / "prompts" / "glossary.yaml")
+
+
+def latin(en: str, sources: Sequence[str]) -> list[str]:
+    """Arabic words written out in Latin letters ("a damara" for دمارا)."""
+    return transliterated(en, sources, GLOSSARY)
+
+
 def main() -> None:
     checks: dict[str, Check] = {
         "dates": ungrounded_dates,
@@ -80,6 +91,7 @@ def main() -> None:
         "stolen (added)": stolen,
         "numbers": numbers,
         "number roles": number_roles,
+        "Arabic in Latin letters": latin,
     }
     labels = yaml.safe_load((DATA / "confidence_labels.yaml").read_text("utf-8"))
     pool = [

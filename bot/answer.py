@@ -43,7 +43,7 @@ from bot.filters import Filter
 from bot.glossary import Glossary, load_glossary
 from bot.hint import figure_hint
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
-from bot.names import english_script, respell
+from bot.names import english_script, respell, transliterated
 from bot.retrieve import Hit, Retriever, SearchResult
 
 __all__ = [
@@ -329,6 +329,9 @@ class _Asker:
         names = question_names(f"{t.question} {t.query}", self.glossary)
         articles = article_names(t.result.hits, self.glossary)
         settled = settle(resolved, self.glossary, t.question, names.strong, articles)
+        if t.lang == "en":  # "a damara" for دمارا: an Arabic word in Latin letters
+            quotes = [c.quote for c in settled.citations]
+            untranslated += transliterated(settled.text, quotes, self.glossary)
         flags = [f"untranslated: {w}" for w in untranslated[:1]]  # the reader can't read it
         flags += from_example(
             settled.text,

@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.embed import Embedder, get_embedder
 from bot.glossary import Glossary, load_glossary, missing_names, names_line
 from bot.llm import ChatGateway, Prompt, load_prompt, model_id, sampling_extra
+from bot.names import transliterated
 from bot.numbers import ungrounded_dates, ungrounded_directions, ungrounded_times
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
@@ -244,6 +245,9 @@ class SentenceWriter:
         probs += frames(sentence, out, full=self.full)
         probs += number_roles(out, [sentence])
         probs += speakers(sentence, out, self.glossary)
+        latin = transliterated(out, [sentence], self.glossary)  # "a damara" for دمارا
+        if latin:
+            probs.append("untranslated: " + ", ".join(latin))
         miss = missing_names(matches, out)
         if miss:
             probs.append("names not as in glossary: " + ", ".join(t.en for t in miss))

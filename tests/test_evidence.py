@@ -330,6 +330,16 @@ def _first_then(first: str, second: str, marker: str) -> Callable[[list[dict[str
             "exactly what the question asks",
             "133",
         ),
+        # an Arabic word in Latin letters, not translated (held-out 9: دمارا)
+        (
+            "What did aerial images show in the old city of Mosul?",
+            "Aerial images showed a damara in the old city of Mosul [{n}].",
+            "Aerial images showed wide destruction in the old city of Mosul [{n}].",
+            "دمارا",
+            "untranslated: damara",
+            "untranslated: damara",
+            "destruction",
+        ),
         # "when" answered with no time at all (held-out 9)
         (
             "When did Iraqi forces launch attacks on the western side of Mosul across the Tigris?",

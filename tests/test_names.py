@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.glossary import load_glossary
-from bot.names import respell, skeleton_ar, skeleton_en, unheld
+from bot.names import respell, skeleton_ar, skeleton_en, transliterated, unheld
 from tests.conftest import ROOT
 
 GLOSSARY = load_glossary(ROOT / "prompts" / "glossary.yaml")
@@ -156,3 +156,13 @@ def test_arabic_names_in_an_english_answer_take_the_glossary_english(
     from bot.names import english_script
 
     assert english_script(answer, GLOSSARY) == (english, left)
+
+
+def test_an_arabic_word_in_latin_letters_is_untranslated() -> None:
+    glossary = load_glossary(ROOT / "prompts" / "glossary.yaml")
+    source = ["أظهرت صور جوية دمارا واسعا في المدينة القديمة، وفق استراتيجية تلفزيونية"]
+    said = "Aerial images showed a damara in the old city, a television strategy"
+    assert transliterated(said, source, glossary) == ["damara"]
+    # English words, loanwords among them, and the glossary's own spellings are not
+    assert transliterated("The Peshmerga and peshmerga units", ["البيشمركة"], glossary) == []
+    assert transliterated("Aerial images showed wide destruction", source, glossary) == []
