@@ -44,6 +44,7 @@ from bot.glossary import Glossary, load_glossary
 from bot.hint import figure_hint
 from bot.llm import ChatGateway, Prompt, load_prompt, sampling_extra
 from bot.names import english_script, respell, transliterated
+from bot.numbers import with_digits
 from bot.retrieve import Hit, Retriever, SearchResult
 
 __all__ = [
@@ -77,12 +78,13 @@ def answer_language(question: str, requested: str | AnswerLanguage | None) -> st
 _FORGED_HEADER = re.compile(r"^(\s*)\[(\d+)\](?=\s*\()", re.MULTILINE)
 
 
-def format_passages(hits: list[Hit], compact: bool = False) -> str:
+def format_passages(hits: list[Hit], compact: bool = False, digits: bool = False) -> str:
     """Numbered passages with their file; an article's title the first time it appears.
 
     ``compact`` (sentence evidence): "article A" in place of the file name. The model
     cites by number only, and a hashed file name is ~20 tokens a passage, read before
-    the first token (a quarter of four sentences' prompt)."""
+    the first token (a quarter of four sentences' prompt). ``digits``: written-out
+    Arabic numbers as digits (``bot.numbers.with_digits``); citations keep the text."""
     seen: dict[str, str] = {}
     out: list[str] = []
     for i, h in enumerate(hits, 1):
@@ -91,7 +93,8 @@ def format_passages(hits: list[Hit], compact: bool = False) -> str:
         label = f"article {seen[h.source]}" if compact else h.source
         if h.title and first and h.title.strip() != h.text.strip():
             label = f"{label}: {' '.join(h.title.split())[:120]}"
-        out.append(f"[{i}] ({label})\n" + _FORGED_HEADER.sub(r"\1(\2)", h.text))
+        text = with_digits(h.text) if digits else h.text
+        out.append(f"[{i}] ({label})\n" + _FORGED_HEADER.sub(r"\1(\2)", text))
     return "\n\n".join(out)
 
 
@@ -298,7 +301,7 @@ class _Asker:
         check stay on the Arabic sentences."""
         sentences = self.settings.answer_evidence == AnswerEvidence.SENTENCES
         if self.read_as is None or not sentences:
-            return format_passages(passages, compact=sentences)
+            return format_passages(passages, sentences, self.settings.evidence_digits)
         shown = [replace(h, text=self.read_as(h.text)[0], title="") for h in passages]
         return format_passages(shown, compact=True)
 

@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     # An English question reads the evidence sentences' English glosses, not the Arabic
     # (the 1.5B model answers English from English far better; bench/answer.py).
     evidence_glossed: bool = False
+    # The evidence's written-out Arabic numbers as digits in the prompt (ثلاثين -> 30): the
+    # 1.5B model wrote ثلاثين as "three dozen" and "three"; it copies digits.
+    evidence_digits: bool = True
     # Inputs are bounded: a question goes whole into the prompt, so a 50,000-character one
     # would cost minutes of prompt reading (and crowd out the passages).
     max_question_chars: int = Field(2000, ge=10, le=100_000)

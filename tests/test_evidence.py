@@ -465,3 +465,22 @@ def test_a_place_copied_from_the_prompts_example_is_asked_again(
     )
     stays = seeded_bot.answer(question)
     assert not stays.verified and "from the prompt's example: Basra" in stays.unsupported
+
+
+def test_the_model_reads_written_out_numbers_as_digits(
+    seeded_bot: Newsbot, fake_model: FakeOpenAI
+) -> None:
+    """The bundled model wrote «نحو ثلاثين جنديا» as "three dozen soldiers": the prompt
+    gives it 30; the citation still quotes the article as written."""
+    fake_model.responder = _first_then(
+        "About 30 Iraqi soldiers were killed [{n}].",
+        "About 30 Iraqi soldiers were killed [{n}].",
+        "30 جنديا",
+    )
+    a = seeded_bot.answer(
+        "How many Iraqi soldiers did Iraqi military sources say were killed by a coalition strike?"
+    )
+    (prompt, *_) = answer_prompts(fake_model)
+    assert "نحو 30 جنديا" in prompt and "ثلاثين" not in prompt
+    assert a.verified and a.attempts == 1
+    assert any("ثلاثين" in c.quote and "30" not in c.quote for c in a.citations)

@@ -16,6 +16,7 @@ from bot.numbers import (
     ungrounded_dates,
     ungrounded_directions,
     ungrounded_times,
+    with_digits,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +100,14 @@ def test_the_words_next_to_a_figure() -> None:
     assert neighbours("أدى إلى وفاة مدنيين اثنين.", 2) == ["وفاه", "مدنيين"]
     assert neighbours("قتل 46 شخصاً وأصيب 133 بجروح", 133) == ["شخصا", "واصيب", "بجروح"]
     assert neighbours("لا أرقام هنا", 5) == []
+
+
+def test_written_out_arabic_numbers_become_digits() -> None:
+    said = "نفى متحدث مقتل نحو ثلاثين جنديا، وقتل 11 من التنظيم وستة من الحشد وخمسة وعشرون آخرون"
+    assert (
+        with_digits(said) == "نفى متحدث مقتل نحو 30 جنديا، وقتل 11 من التنظيم و6 من الحشد و25 آخرون"
+    )
+    assert with_digits("ثلاث عشرة سيارة، ثلاثة آلاف") == "13 سيارة، 3 آلاف"
+    # one and two (also Sunday and Monday), ordinals and "dozens" stay words
+    kept = "أحد عناصر التنظيم، الاثنين الماضي، مدنيين اثنين، اليوم الثاني، العشرات"
+    assert with_digits(kept) == kept
