@@ -228,7 +228,8 @@ def _retry(
     kind = f"retry_{attempt.missing[0].kind}" if attempt.problems == gaps else "retry_note"
     note = _note(ask.prompt, turn.lang, reason, kind)
     if any(g.kind in ("role", "missing") for g in attempt.missing):
-        note += _hint(ask.prompt, turn, again, glossary)
+        hint, again = _hint(ask.prompt, turn, again, glossary)
+        note += hint
     second = yield from ask(again, note)
     if second.settled is None or len(second.problems) < len(attempt.problems):
         return second
@@ -259,15 +260,21 @@ def _evidence(
     )
 
 
-def _hint(prompt: Prompt, turn: _Turn, passages: list[Hit], glossary: Glossary) -> str:
-    """The one figure the passages give for what the question counts, as a pointer."""
+def _hint(
+    prompt: Prompt, turn: _Turn, passages: list[Hit], glossary: Glossary
+) -> tuple[str, list[Hit]]:
+    """The one figure the passages give for what the question counts, as a pointer, and
+    the passages with that one first: told "passage [4] gives 133", the bundled model
+    still wrote the 46 of an earlier line of the same passage list."""
     texts, contexts = [h.text for h in passages], [paragraph(h) for h in passages]
     found = figure_hint(turn.question, texts, contexts, glossary)
     if found is None:
-        return ""
+        return "", passages
+    n, figure = found
+    first = [passages[n - 1], *passages[: n - 1], *passages[n:]]
     fallback = prompt.strings.get("hint_figure_en", "")
     template = prompt.strings.get(f"hint_figure_{turn.lang}", fallback)
-    return template.replace("{n}", str(found[0])).replace("{figure}", found[1])
+    return template.replace("{n}", "1").replace("{figure}", figure), first
 
 
 def _note(prompt: Prompt, lang: str, reason: str, kind: str = "retry_note") -> str:

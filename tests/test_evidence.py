@@ -214,6 +214,7 @@ def test_a_how_many_retry_points_at_the_one_figure_that_counts_it(
     n = next(n for n, t in prompt_passages(second).items() if "133" in t)
     assert "gives the number" not in first
     assert f"Passage [{n}] gives the number 133 for what the question counts" in second
+    assert n == 1  # and that passage is read first (told [4], the model wrote [1]'s 46)
     assert a.attempts == 2 and a.verified and "133" in a.answer
 
 
