@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -421,4 +422,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 import sacrebleu  # noqa: E402
 
 from bot.checks import CheckReport  # noqa: E402
+from bot.chunk import sentence_units  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.llm import describe_model, load_prompt, sampling_extra  # noqa: E402
 from bot.service import Newsbot  # noqa: E402
@@ -46,7 +47,6 @@ from bot.writer import (  # noqa: E402
     Written,
     clean_output,
     needs_translation,
-    sentence_units,
 )
 
 DATA = ROOT / "bench" / "data" / "mt_ar_en.dev.jsonl"

@@ -1,6 +1,7 @@
 """What an answer is and what streaming one yields (re-exported by ``bot.answer``): the
-checked ``Answer``, and the events ``Retrieved``, ``Token``, ``Retrying``, ``Done`` that
-every front end renders the same way.
+checked ``Answer``, and the events ``Retrieved``, ``Token``, ``Retrying``, ``Done`` (and
+``Glossed``, a ``Done`` with the citations' English) that every front end renders the same
+way.
 """
 
 from __future__ import annotations
@@ -72,7 +73,16 @@ class Retrying:
 
 @dataclass(frozen=True)
 class Done:
+    """The checked answer, complete: a front end shows it now."""
+
     answer: Answer
+
+
+@dataclass(frozen=True)
+class Glossed(Done):
+    """The same answer again, its cited Arabic sentences with their English glosses
+    (``quote_en``): made after ``Done`` so that glosses never delay the answer. The last
+    ``Done`` of a turn is the fullest."""
 
 
 Event = Retrieved | Token | Retrying | Done

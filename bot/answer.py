@@ -12,8 +12,9 @@ places and people the question names. An answer that fails is asked again once w
 next-best evidence and a note saying what was wrong; then sentences that still fail are
 left out (counted), and an answer with nothing supported left is shown marked
 unverified, never as if it were fine. Every cited Arabic sentence gets an English gloss
-(``quote_en``) from the translation pipeline, with its check flags. The answer and event
-types live in ``bot/_result.py``.
+(``quote_en``) from the translation pipeline, with its check flags, after the answer is
+done (``glossed``; the service yields it as ``Glossed``). The answer and event types live
+in ``bot/_result.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot._result import Answer, Done, Event, Retrieved, Retrying, Token
+from bot._result import Answer, Done, Event, Glossed, Retrieved, Retrying, Token
 from bot.arabic import detect_language
 from bot.asked import Gap, missing
 from bot.cite import (
@@ -53,11 +54,13 @@ __all__ = [
     "Done",
     "Event",
     "Gloss",
+    "Glossed",
     "Retrieved",
     "Retrying",
     "Token",
     "answer_language",
     "format_passages",
+    "glossed",
     "stream_answer",
 ]
 
@@ -202,7 +205,7 @@ def stream_answer(
     if attempt.settled is None:
         yield turn.done(decline_text, [], True, gw.model, attempts=tries)
         return
-    yield _final(turn, attempt, gw.model, tries, gloss)
+    yield _final(turn, attempt, gw.model, tries)
 
 
 def _retry(
@@ -378,12 +381,10 @@ def _memo(gloss: Gloss) -> Gloss:
     return once
 
 
-def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss | None) -> Done:
+def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int) -> Done:
     settled = attempt.settled
     assert settled is not None
     citations = settled.citations
-    if gloss is not None:
-        citations = [_glossed(c, gloss) for c in citations]
     off = [f"not about {n} (no cited article names it)" for n in settled.off_topic]
     return turn.done(
         settled.text,
@@ -396,6 +397,15 @@ def _final(turn: _Turn, attempt: _Attempt, model: str, tries: int, gloss: Gloss 
         dropped=settled.dropped,
         attempts=tries,
     )
+
+
+def glossed(answer: Answer, gloss: Gloss) -> Answer:
+    """``answer`` with each cited sentence's English gloss (``quote_en``, its flags);
+    the time it took in ``timings["gloss_s"]``."""
+    t0 = time.perf_counter()
+    citations = [_glossed(c, gloss) for c in answer.citations]
+    timings = {**answer.timings, "gloss_s": round(time.perf_counter() - t0, 3)}
+    return replace(answer, citations=citations, timings=timings)
 
 
 def _glossed(c: Citation, gloss: Gloss) -> Citation:

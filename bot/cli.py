@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -169,7 +170,7 @@ def ingest_cmd(
         _gloss_all(bot)
 
 
-def _long_run(bot: Any, unit: str, work: Callable[[Any], Any], keep_model: bool) -> Any:
+def _long_run(bot: Any, unit: str, work: Callable[[Any], Any]) -> Any:
     """Run ``work(progress)`` with a progress bar; Ctrl-C keeps what is done (cached)."""
     progress, close = _bar(unit)
     try:
@@ -185,11 +186,11 @@ def _long_run(bot: Any, unit: str, work: Callable[[Any], Any], keep_model: bool)
         raise _fail(exc) from exc
     finally:
         close()
-        bot.close(stop_model=not keep_model)
+        bot.close()
 
 
 def _gloss_all(bot: Any) -> None:
-    n, flagged = _long_run(bot, "sent", bot.gloss_corpus, keep_model=False)
+    n, flagged = _long_run(bot, "sent", bot.gloss_corpus)
     out.print(f"{n} sentences glossed in English; {flagged} flagged by the translation checks.")
 
 
@@ -203,17 +204,22 @@ def _print_answer(
 ) -> None:
     answer = None
     streamed = False
-    for event in bot.chat(question, history, language=lang, where=only):
-        if isinstance(event, Retrieved) and not as_json:
-            err.print(f"[dim]{len(event.hits)} passages retrieved[/dim]")
-        elif isinstance(event, Token) and not as_json:
-            streamed = True
-            print(event.text, end="", flush=True)
-        elif isinstance(event, Retrying) and not as_json:
-            print()
-            err.print(f"[yellow]checking again: {escape(event.reason)}[/yellow]")
-        elif isinstance(event, Done):
-            answer = event.answer
+    try:
+        for event in bot.chat(question, history, language=lang, where=only):
+            if isinstance(event, Retrieved) and not as_json:
+                err.print(f"[dim]{len(event.hits)} passages retrieved[/dim]")
+            elif isinstance(event, Token) and not as_json:
+                streamed = True
+                print(event.text, end="", flush=True)
+            elif isinstance(event, Retrying) and not as_json:
+                print()
+                err.print(f"[yellow]checking again: {escape(event.reason)}[/yellow]")
+            elif isinstance(event, Done):  # then Glossed: the same, with English
+                answer = event.answer
+    except NewsbotError as exc:
+        if answer is None:
+            raise
+        err.print(f"[yellow]no English for the sources: {escape(str(exc))}[/yellow]")
     if answer is None:
         raise NewsbotError("the answer ended without a result")
     history.append((question, answer.answer))
@@ -267,9 +273,6 @@ def ask_cmd(
     ] = AnswerLanguage.AUTO,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     index: IndexOpt = None,
-    keep_model: Annotated[
-        bool, typer.Option(help="Leave the bundled model running for the next command.")
-    ] = False,
     where: WhereOpt = None,
     since: SinceOpt = "",
     until: UntilOpt = "",
@@ -301,7 +304,7 @@ def ask_cmd(
     except NewsbotError as exc:
         raise _fail(exc) from exc
     finally:
-        bot.close(stop_model=not keep_model)
+        bot.close()
 
 
 @app.command("chat")
@@ -341,18 +344,31 @@ def setup_cmd(index: IndexOpt = None) -> None:
 
 @model_app.command("status")
 def model_status() -> None:
-    """Are the bundled model servers (answers; side prompts: glosses, translations) running?"""
-    from bot.llm import Slot, running_server
+    """The bundled model servers (answers; side prompts): who holds them, how long idle."""
+    from bot.llm import Slot, idle_since, leases, running_server
 
     try:
-        servers = {slot: running_server(_settings(None), slot) for slot in Slot}
+        s = _settings(None)
+        servers = {slot: running_server(s, slot) for slot in Slot}
+        for slot, server in servers.items():
+            if not server:
+                continue
+            held = leases(s, slot)
+            line = f"{slot}: running at {server.base_url} (pid {server.pid}); "
+            if held:
+                pids = ", ".join(f"{h.pid} {h.command}".strip() for h in held)
+                line += f"{len(held)} lease(s): {pids}"
+            elif idle := idle_since(s, slot):
+                since, timeout = idle
+                waited = max(0.0, time.time() - since)
+                line += f"idle for {waited:.0f} s, stops after {timeout:.0f} s idle"
+            else:
+                line += "no lease"
+            out.print(escape(line))
     except NewsbotError as exc:
         raise _fail(exc) from exc
     if not any(servers.values()):
         out.print("not running")
-    for slot, server in servers.items():
-        if server:
-            out.print(f"{slot}: running at {server.base_url} (pid {server.pid})")
 
 
 @model_app.command("stop")

@@ -49,9 +49,6 @@ def _emit(result: Any, out_file: Path | None, as_json: bool, html_ok: bool = Fal
     err.print(f"wrote {escape(str(out_file))}")
 
 
-KeepOpt = Annotated[
-    bool, typer.Option(help="Leave the bundled model running for the next command.")
-]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -61,7 +58,6 @@ def translate_cmd(
     out_file: OutOpt = None,
     as_json: JsonOpt = False,
     index: IndexOpt = None,
-    keep_model: KeepOpt = False,
     candidates: Annotated[
         int | None,
         typer.Option(
@@ -76,7 +72,7 @@ def translate_cmd(
         source, text = _read(file)
     except NewsbotError as exc:
         raise _fail(exc) from exc
-    result = _long_run(bot, "sent", lambda p: bot.translate(text, source, p), keep_model)
+    result = _long_run(bot, "sent", lambda p: bot.translate(text, source, p))
     try:
         _emit(result, out_file, as_json)
     except NewsbotError as exc:
@@ -91,7 +87,6 @@ def summarize_cmd(
     out_file: OutOpt = None,
     as_json: JsonOpt = False,
     index: IndexOpt = None,
-    keep_model: KeepOpt = False,
 ) -> None:
     """3-7 bullets, each citing the sentence(s) of the article it rests on."""
     try:
@@ -101,7 +96,7 @@ def summarize_cmd(
         source, text = _read(file)
     except NewsbotError as exc:
         raise _fail(exc) from exc
-    result = _long_run(bot, "bullet", lambda p: bot.summarize(text, source, lang, p), keep_model)
+    result = _long_run(bot, "bullet", lambda p: bot.summarize(text, source, lang, p))
     try:
         _emit(result, out_file, as_json)
     except NewsbotError as exc:
@@ -121,7 +116,6 @@ def brief_cmd(
     ] = None,
     as_json: JsonOpt = False,
     index: IndexOpt = None,
-    keep_model: KeepOpt = False,
 ) -> None:
     """An English briefing over many articles: developments, timeline, actors, figures,
     and where sources disagree; every statement cites its file."""
@@ -132,7 +126,7 @@ def brief_cmd(
             raise NewsbotError(f"no articles in {bot.settings.corpus_dir}")
     except NewsbotError as exc:
         raise _fail(exc) from exc
-    result = _long_run(bot, "sent", lambda p: bot.brief(articles, topic, p), keep_model)
+    result = _long_run(bot, "sent", lambda p: bot.brief(articles, topic, p))
     try:
         _emit(result, out_file, as_json, html_ok=True)
     except NewsbotError as exc:

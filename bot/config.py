@@ -65,6 +65,21 @@ def redact_url(url: str | None) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def check_server_url(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host and a valid port; else a ValueError
+    whose message does not repeat the URL."""
+    try:
+        parts = urlsplit(url.strip())
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        raise ValueError("not a valid URL (check the host and port)") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https://")
+    if not host:
+        raise ValueError("has no host name")
+    return url.strip()
+
+
 def data_home() -> Path:
     """Where an installed newsbot keeps its index and corpus (never inside site-packages)."""
     root = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -131,6 +146,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = shipped("seeds") if IN_CHECKOUT else data_home() / "corpus"
     prompts_dir: Path = shipped("prompts")
     model_dir: Path = Path.home() / ".cache" / "newsbot"
+    # The bundled model server stays loaded this long after the last newsbot process
+    # using it lets go (0: until `newsbot model stop`); every process shares it.
+    model_idle_s: float = Field(300.0, ge=0)
 
     collection: str = "newsbot"
     chunk_tokens: int = Field(160, ge=32, le=2000)
@@ -246,6 +264,16 @@ class Settings(BaseSettings):
     # Fetch from loopback/private/link-local addresses (an intranet feed); off, so that a
     # feed cannot make newsbot read internal services.
     fetch_private: bool = False
+
+    @field_validator("base_url", "embedding_base_url", "judge_base_url", "chroma_url")
+    @classmethod
+    def _server_url(cls, v: str | None) -> str | None:
+        # A URL without its scheme ("user:PW@host:8000/v1") parses as scheme "user" and
+        # path "PW@...": it reached the chat header and errors with its password. The
+        # message never repeats the value (it may hold a secret).
+        if not v:
+            return v
+        return check_server_url(v)
 
     @field_validator("index_dir", "corpus_dir", "prompts_dir", "model_dir", "glossary_file")
     @classmethod

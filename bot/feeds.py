@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 import yaml
@@ -54,14 +54,16 @@ class FeedReport:
 
 def fetch(url: str, settings: Settings) -> bytes:
     """The body at ``url``, or IngestError saying why not (scheme, address, status,
-    timeout, size)."""
+    timeout, size). Each hop connects to the address that was checked, not to a second
+    lookup of the name: a name that resolves public once and private next (DNS
+    rebinding) cannot pass the check."""
     limit = int(settings.fetch_max_mb * 1024 * 1024)
     timeout = httpx.Timeout(settings.fetch_timeout_s)
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            _check_address(url, settings)
+            target, headers, ext = _pinned(url, _check_address(url, settings))
             try:
-                with client.stream("GET", url, headers={"User-Agent": "newsbot"}) as resp:
+                with client.stream("GET", target, headers=headers, extensions=ext) as resp:
                     if resp.is_redirect and (to := resp.headers.get("location")):
                         url = urljoin(url, to)
                         continue
@@ -82,22 +84,45 @@ def fetch(url: str, settings: Settings) -> bytes:
     raise IngestError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def _check_address(url: str, settings: Settings) -> None:
+def _pinned(
+    url: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The request for ``url`` sent to ``ip``: the name kept in Host and in TLS (SNI and
+    the certificate check)."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    addr = f"[{ip}]" if ip.version == 6 else str(ip)
+    netloc = addr + (f":{parts.port}" if parts.port else "")
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    shown = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    headers = {"User-Agent": "newsbot", "Host": shown}
+    return target, headers, {"sni_hostname": host}
+
+
+def _check_address(url: str, settings: Settings) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address to fetch ``url`` from; IngestError if its scheme is not http(s) or
+    (unless ``fetch_private``) any address of its host is not a public one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise IngestError(f"{url}: not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise IngestError(f"{url}: only http and https links are fetched")
-    if settings.fetch_private:
-        return
+    default = 443 if parts.scheme == "https" else 80
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or default, proto=socket.IPPROTO_TCP)
     except OSError as exc:
         raise IngestError(f"{url}: cannot resolve {parts.hostname}") from exc
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if not ip.is_global:
+    ips = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not ips:
+        raise IngestError(f"{url}: cannot resolve {parts.hostname}")
+    for ip in ips:
+        if not ip.is_global and not settings.fetch_private:
             raise IngestError(
                 f"{url}: {ip} is a private or local address (set fetch_private to allow)"
             )
+    return ips[0]
 
 
 def add_feed(source: str, settings: Settings) -> FeedReport:

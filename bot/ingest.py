@@ -10,12 +10,10 @@ so upserts never duplicate.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +24,12 @@ from bot.chunk import Chunk, chunk_text
 from bot.config import Settings
 from bot.corpus import Article, discover, read_article
 from bot.embed import Embedder, SparseVector, sparse_name, sparse_of, sparse_to_str
-from bot.errors import IngestError, NewsbotError
+from bot.errors import IngestError, NewsbotError, StoreError
 from bot.extract import EXTRACT_VERSION, Meta, date_number
 from bot.keyword import KeywordIndex, keyword_index
+from bot.manifest import Manifest
 from bot.store import Store
 
-MANIFEST_VERSION = 1
 TEXTS = "texts"  # under index_dir
 # Chunks per store write: well under a Chroma server's maximum batch.
 UPSERT_BATCH = 500
@@ -48,12 +46,18 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     chunks_added: int = 0
     chunks_removed: int = 0
+    repaired: str = ""  # what was wrong with the manifest this ingest started over from
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
 
     def summary(self) -> str:
+        if self.repaired:
+            return (
+                f"The index manifest was broken ({self.repaired}); rebuilt. "
+                + replace(self, repaired="").summary()
+            )
         if not self.changed and not self.skipped:
             return f"Nothing changed: {len(self.unchanged)} files up to date, nothing embedded."
         return (
@@ -61,44 +65,6 @@ class IngestReport:
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
             f"{self.chunks_added} chunks embedded, {self.chunks_removed} removed."
         )
-
-
-class Manifest:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._saved = self._cost = 0.0
-        self.data: dict[str, Any] = {"version": MANIFEST_VERSION, "files": {}}
-        if path.exists():
-            try:
-                data = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError):
-                data = None
-            if isinstance(data, dict) and isinstance(data.get("files", {}), dict):
-                self.data = data
-            else:
-                # A corrupt manifest only costs a re-embed: start over, never crash.
-                self.data = {"version": MANIFEST_VERSION, "files": {}, "corrupt": True}
-
-    @property
-    def files(self) -> dict[str, dict[str, Any]]:
-        return self.data.setdefault("files", {})
-
-    def save(self) -> None:
-        # With a Chroma server nothing else creates index_dir: the manifest lives there.
-        t = time.perf_counter()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), "utf-8")
-        os.replace(tmp, self.path)  # atomic: a kill never leaves half a manifest
-        self._saved = time.perf_counter()
-        self._cost = self._saved - t
-
-    def save_soon(self, every_s: float) -> None:
-        """Save if ``every_s`` passed since the last save (and ten times what a save
-        costs: a 100,000-article manifest is tens of MB). What is not saved yet stays
-        pending on disk, so a killed ingest redoes those files, never skips them."""
-        if time.perf_counter() - self._saved >= max(every_s, 10 * self._cost):
-            self.save()
 
 
 def _fingerprint(settings: Settings, embedder: Embedder) -> dict[str, Any]:
@@ -138,6 +104,7 @@ def ingest(
     """
     report = IngestReport()
     manifest = Manifest(settings.index_dir / "manifest.json")
+    report.repaired = manifest.problem or ""
     index = _Index(store, keyword_index(settings), settings.index_dir / TEXTS)
     _reconcile(manifest, index, _fingerprint(settings, embedder), verify)
     articles = _read_all(paths, report)
@@ -411,6 +378,11 @@ def _pages(meta: Meta, start: int) -> dict[str, Any]:
 def indexed_files(settings: Settings) -> dict[str, dict[str, Any]]:
     """The manifest's view of the index: absolute path -> entry (source, title, chunks)."""
     m = Manifest(settings.index_dir / "manifest.json")
+    if m.problem:
+        raise StoreError(
+            f"the index manifest {m.path} is broken ({m.problem}): "
+            "run `newsbot ingest` to rebuild the index"
+        )
     return {k: v for k, v in m.files.items() if not v.get("pending")}
 
 

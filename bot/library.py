@@ -5,6 +5,7 @@ what is known of each, uploads and removal.
 
 from __future__ import annotations
 
+import filecmp
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -118,13 +119,23 @@ def find_source(settings: Settings, source: str) -> SourceText | None:
     return SourceText(source, meta.title or source, text, meta)
 
 
+REPLACE_REFUSED = (
+    "an article with this name is already in the corpus; choose to replace it, or rename the file"
+)
+
+
 def save_uploads(
-    files: Sequence[Path], corpus: Path, accept: Callable[[Path], bool] = lambda p: True
+    files: Sequence[Path],
+    corpus: Path,
+    accept: Callable[[Path], bool] = lambda p: True,
+    replace: bool = False,
 ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Copy valid files into the corpus folder (where they are served from).
 
     ``accept`` says whether a path really is an upload of this request (the web chat
-    passes gradio's check): a path elsewhere on this server is refused, never read."""
+    passes gradio's check): a path elsewhere on this server is refused, never read.
+    A file named like an article already there, with other content, replaces it only
+    with ``replace``: otherwise it is refused and the article kept."""
     corpus.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     problems: list[tuple[str, str]] = []
@@ -142,6 +153,9 @@ def save_uploads(
             problems.append((name, str(exc).split(": ", 1)[-1]))
             continue
         dest = corpus / name
-        shutil.copyfile(f, dest)  # same name: a new version of that article
+        if dest.exists() and not replace and not filecmp.cmp(f, dest, shallow=False):
+            problems.append((name, REPLACE_REFUSED))
+            continue
+        shutil.copyfile(f, dest)  # same name, replace chosen: a new version of that article
         saved.append(dest)
     return saved, problems

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING
 
-from bot.answer import Answer, Done, Event, stream_answer
+from bot.answer import Answer, Done, Event, Glossed, glossed, stream_answer
 from bot.condense import Turn, condense
 from bot.config import AnswerLanguage, CassetteMode, Settings
 from bot.corpus import prepare_corpus
@@ -18,7 +19,7 @@ from bot.errors import InputError, ModelReplyError, NewsbotError
 from bot.filters import Filter
 from bot.ingest import IngestReport, Progress, indexed_files, ingest, reset_index
 from bot.library import Entry, SourceText, find_source, library, remove_file, save_uploads
-from bot.llm import ChatGateway, open_chat, running_server
+from bot.llm import ChatGateway, Connection, open_chat, running_server
 from bot.retrieve import Retriever, SearchResult
 from bot.store import Store
 
@@ -43,8 +44,7 @@ class Newsbot:
         prepare_corpus(settings)
         self._gateway: ChatGateway | None = None
         self._side: ChatGateway | None = None
-        self._started_model = False
-        self._started_side = False
+        self._connections: list[Connection] = []  # their leases end in close()
         self._gateway_lock = Lock()
         self._warming = False
         self._warm_error: str | None = None
@@ -67,7 +67,7 @@ class Newsbot:
         with self._gateway_lock:
             if self._gateway is None:
                 conn = open_chat(self.settings)
-                self._started_model = conn.started_here
+                self._connections.append(conn)
                 self._gateway = conn.gateway
             return self._gateway
 
@@ -85,7 +85,7 @@ class Newsbot:
         with self._gateway_lock:
             if self._side is None:
                 conn = open_chat(s, side=True)
-                self._started_side = conn.started_here
+                self._connections.append(conn)
                 self._side = conn.gateway
             return self._side
 
@@ -146,10 +146,12 @@ class Newsbot:
         files: Sequence[Path],
         accept: Callable[[Path], bool] = lambda p: True,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> tuple[IngestReport | None, list[tuple[str, str]]]:
         """Copy articles into the corpus folder and index them (the rest stays as it is);
-        returns the ingest report (None if nothing was taken) and the files refused."""
-        saved, problems = save_uploads(files, self.settings.corpus_dir, accept)
+        returns the ingest report (None if nothing was taken) and the files refused.
+        ``replace``: a file named like an article there replaces it (else it is refused)."""
+        saved, problems = save_uploads(files, self.settings.corpus_dir, accept, replace)
         report = self.ingest(saved, progress=progress, prune=False) if saved else None
         return report, problems
 
@@ -229,14 +231,20 @@ class Newsbot:
         q = self.check_question(question)
         turns = [(str(t[0]), str(t[1])) for t in history]
         query = condense(q, turns, settings=self.settings, gateway=self.side_gateway)
-        yield from stream_answer(
+        glosses = self.settings.answer_glosses
+        for event in stream_answer(
             q,
             language=language,
             search_query=query,
-            gloss=self.glosser() if self.settings.answer_glosses else None,
+            gloss=self.glosser() if glosses and self.settings.evidence_glossed else None,
             where=where,
             **self._kwargs(),  # type: ignore[arg-type]
-        )
+        ):
+            yield event
+            # The answer is shown first; the English of its citations follows (from the
+            # sentence cache when ingest --translate made it, else the writer server).
+            if isinstance(event, Done) and glosses and event.answer.citations:
+                yield Glossed(glossed(event.answer, self.glosser()))
 
     def glosser(self) -> Callable[[str], tuple[str, list[str]]]:
         """English for a cited Arabic sentence, by the translation pipeline (glossary
@@ -266,17 +274,29 @@ class Newsbot:
         language: str | AnswerLanguage | None = None,
         where: Filter | None = None,
     ) -> Answer:
-        """The whole checked answer of one chat turn (no streaming)."""
+        """The whole checked answer of one chat turn (no streaming), glossed."""
+        answer: Answer | None = None
         for event in self.chat(question, history, language, where):
             if isinstance(event, Done):
-                return event.answer
-        raise ModelReplyError("the answer ended without a result")
+                answer = event.answer
+        if answer is None:
+            raise ModelReplyError("the answer ended without a result")
+        return answer
 
     def check_question(self, question: str) -> str:
-        """The question, stripped; an empty or over-long one is an input error."""
+        """The question, stripped; an empty, over-long, wordless one, or one holding
+        control characters (a terminal's escapes, NULs) is an input error."""
         q = (question or "").strip()
         if not q:
             raise InputError("ask a question")
+        controls = sorted({c for c in q if unicodedata.category(c) == "Cc" and c not in "\t\n\r"})
+        if controls:
+            shown = ", ".join(f"U+{ord(c):04X}" for c in controls[:5])
+            raise InputError(
+                f"the question holds control characters ({shown}); type it again without them"
+            )
+        if not any(c.isalnum() for c in q):
+            raise InputError("the question has no words: ask it in English or Arabic")
         limit = self.settings.max_question_chars
         if len(q) > limit:
             raise InputError(
@@ -372,11 +392,11 @@ class Newsbot:
         files = indexed_files(self.settings)
         return {"articles": len(files), "chunks": self.store.count()}
 
-    def close(self, stop_model: bool = True) -> None:
-        """Stop the bundled model servers this process started."""
-        from bot.llm import Slot, stop_server
-
-        if stop_model and self._started_model:
-            stop_server(self.settings, Slot.ANSWER)
-        if stop_model and self._started_side:
-            stop_server(self.settings, Slot.WRITER)
+    def close(self) -> None:
+        """Let go of the model servers: a bundled one stays warm for the next command
+        or another process (``model_idle_s``), and is never stopped under its answer."""
+        with self._gateway_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+            self._gateway = self._side = None

@@ -218,3 +218,45 @@ def test_ingest_translate_writes_glosses_ahead(tmp_path: Path, fake_model: FakeO
     data = json.loads(r.stdout)
     assert data["citations"][0]["quote_en"].startswith("An official said 12 people")
     assert len(fake_model.chat_requests()) == glossed + 1  # the answer only
+
+
+def test_a_broken_manifest_is_reported_then_rebuilt(tmp_path: Path) -> None:
+    """An empty or broken manifest once read as an empty index (no articles, no error);
+    an entry of the wrong type gave a traceback."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("خبر قصير عن الموصل.\n", "utf-8")
+    (tmp_path / "index").mkdir()
+    manifest = tmp_path / "index" / "manifest.json"
+    env = cli_env(tmp_path)
+    for content, said in [
+        ("", "empty"),
+        ('{"version": 1, "files": {', "not JSON"),
+        ('{"version": 1, "files": {"/x/a.txt": 5}}', "is a int, not an object"),
+    ]:
+        manifest.write_text(content, "utf-8")
+        r = run(["library"], env)
+        assert r.returncode == 1, (content, r.stdout)
+        assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr
+        assert "manifest" in r.stderr and said in r.stderr and "newsbot ingest" in r.stderr
+        r = run(["ingest"], env)
+        assert r.returncode == 0, r.stderr
+        assert "was broken" in r.stdout and "1 added" in r.stdout, r.stdout
+        assert run(["library"], env).returncode == 0
+
+
+def test_a_base_url_without_scheme_is_refused_and_its_password_never_shown(
+    seed_index: Path,
+) -> None:
+    cases = [
+        ("user:S3cretPW@models.example:8000/v1", "http:// or https://"),
+        ("http://user:S3cretPW@models.example:port/v1", "not a valid URL"),
+        ("https://", "no host"),
+    ]
+    for url, said in cases:
+        for args in (["ask", "How many wounded?"], ["chat", "--port", "9"]):
+            r = run(args, cli_env(seed_index, NEWSBOT_BASE_URL=url))
+            assert r.returncode == 1, (url, args, r.stdout)
+            assert said in r.stderr and "base_url" in r.stderr, r.stderr
+            assert "S3cretPW" not in r.stderr + r.stdout
+            assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -26,11 +26,13 @@ class Site:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, bytes, str]] = {}
         self.hits: list[str] = []
+        self.hosts: list[str] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.hits.append(self.path)
+                site.hosts.append(self.headers.get("Host", ""))
                 if self.path.startswith("/slow/"):
                     time.sleep(3)
                 status, body, kind = site.pages.get(self.path, (404, b"not found", "text/plain"))
@@ -163,6 +165,36 @@ def test_redirect_to_private_address_is_refused(tmp_path: Path) -> None:
         _check_address("http://[::1]:9/x", make_settings(tmp_path))
     with pytest.raises(IngestError, match="private or local"):
         _check_address("http://10.0.0.8/x", make_settings(tmp_path))
+
+
+def test_the_fetch_connects_to_the_address_that_was_checked(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: a name checked as one address and fetched by a second lookup could
+    reach another. The name is looked up once per hop; the request goes to that address
+    with the name in Host. (No DNS server here: the one lookup is answered by a stub.)"""
+    import socket
+
+    from bot.feeds import fetch as fetch_url
+
+    port = int(site.url.rsplit(":", 1)[1])
+    site.add("/page", b"pinned")
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def resolve(host: object, *args: object, **kw: object) -> object:
+        if host == "news.example":
+            looked_up.append(host)
+            if len(looked_up) > 1:  # a second lookup would now give another address
+                return real("10.0.0.8", port, proto=socket.IPPROTO_TCP)
+            return real("127.0.0.1", port, proto=socket.IPPROTO_TCP)
+        return real(host, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    opened = make_settings(tmp_path, fetch_private=True)  # the stub's address is loopback
+    assert fetch_url(f"http://news.example:{port}/page", opened) == b"pinned"
+    assert looked_up == ["news.example"]
+    assert site.hosts[-1] == f"news.example:{port}"
 
 
 def test_feed_through_the_service_is_searchable_by_outlet(tmp_path: Path, site: Site) -> None:

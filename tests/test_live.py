@@ -6,6 +6,7 @@ with ``-m "not live"``. Facts and cited files are checked, not wording.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,13 +181,15 @@ def test_a_chat_that_cannot_bind_takes_its_loading_server_down(
     seed_index: Path, tmp_path: Path
 ) -> None:
     """`newsbot chat` on a port already taken exits while its warm-up thread starts the
-    model: that server was left running with no server.json naming it."""
+    model: that server was left running with no server.json naming it. A server that
+    finished loading stays warm for model_idle_s, named, then goes."""
     import socket
     import subprocess
     import time
 
     pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
     env, target = _private_model_env(seed_index, tmp_path)
+    env["NEWSBOT_MODEL_IDLE_S"] = "3"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -199,8 +202,12 @@ def test_a_chat_that_cannot_bind_takes_its_loading_server_down(
             timeout=120,
         )
     assert r.returncode != 0 and "address already in use" in r.stderr, r.stderr[-500:]
-    time.sleep(1)
-    assert _servers_of(target) == [], "the chat exited and left its loading server running"
+    named = {str(json.loads(f.read_text())["pid"]) for f in target.parent.glob("server*.json")}
+    assert set(_servers_of(target)) <= named, "a model server runs that no server.json names"
+    deadline = time.monotonic() + 60
+    while _servers_of(target) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _servers_of(target) == [], "the chat exited and its model server never went"
 
 
 def _cmdline(proc_dir: Path) -> bytes:
@@ -208,3 +215,45 @@ def _cmdline(proc_dir: Path) -> bytes:
         return (proc_dir / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_two_processes_share_the_model_and_it_leaves_when_idle(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    """One `newsbot ask` exiting while another is answering stopped the shared server
+    under it ("Connection error"): now each holds a lease, and the server goes by
+    itself once no process has held one for model_idle_s."""
+    import subprocess
+    import time
+
+    pytest.importorskip("llama_cpp", reason="the bundled extra is not installed")
+    env, target = _private_model_env(seed_index, tmp_path)
+    env.update(NEWSBOT_MODEL_IDLE_S="5", NEWSBOT_ANSWER_GLOSSES="false")
+    exe = _newsbot()
+    ask = [exe, "ask", "--json"]
+    first = subprocess.Popen([*ask, "How many people were wounded in Kirkuk?"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        state = target.parent / "server.json"
+        deadline = time.monotonic() + 180
+        while not state.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = subprocess.Popen([*ask, "Who is the commander of the Nineveh operations?"],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)  # fmt: skip
+        out1, err1 = first.communicate(timeout=400)
+        second_running = second.poll() is None  # the first exited while it was answering
+        out2, err2 = second.communicate(timeout=400)
+        assert first.returncode == 0, err1[-800:]
+        assert second.returncode == 0, err2[-800:]
+        assert second_running, "the second ask ended first: nothing was shown"
+        for out in (out1, out2):
+            assert json.loads(out)["answer"].strip()
+        assert len(_servers_of(target)) == 1  # one shared server, still warm
+        deadline = time.monotonic() + 60
+        while _servers_of(target) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _servers_of(target) == [], "the server outlived its idle timeout"
+        assert not state.exists()
+    finally:
+        subprocess.run([exe, "model", "stop"], env=env, capture_output=True)

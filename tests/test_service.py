@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,17 @@ def test_empty_or_over_long_questions_are_input_errors(
     with pytest.raises(InputError):
         bot.answer(question)
     assert fake_model.chat_requests() == []
+
+
+def test_questions_of_control_characters_or_no_words_are_refused(tmp_path: Path) -> None:
+    bot = Newsbot(make_settings(tmp_path))
+    for q, said in [
+        ("\x1b[2J\x1b[31m", "control characters (U+001B)"),
+        ("How many\x00 wounded?", "U+0000"),
+        ("\x7f", "U+007F"),
+        ("?!… ؟", "no words"),
+    ]:
+        with pytest.raises(InputError, match=re.escape(said)):
+            bot.check_question(q)
+    assert bot.check_question(" How many\twounded?\n") == "How many\twounded?"
+    assert bot.check_question("كم عدد الجرحى؟") == "كم عدد الجرحى؟"

@@ -366,7 +366,7 @@ def test_live_translation_of_a_seed_sentence_keeps_names_and_numbers(tmp_path: P
     try:
         tr = bot.translate(sentence, "001_e457c70e094336b4.txt")
     finally:
-        bot.close(stop_model=False)
+        bot.close()
     english = tr.english
     assert "15" in english and "60" in english
     assert "Diyala" in english and "Baghdad" in english

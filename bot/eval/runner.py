@@ -168,7 +168,7 @@ class Evaluator:
 
     def close(self) -> None:
         for bot in self._extra.values():
-            bot.close(stop_model=False)
+            bot.close()
         self.bot.close()
         for tmp in self._tmp:
             shutil.rmtree(tmp, ignore_errors=True)

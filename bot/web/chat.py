@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answer import Answer, Done, Retrieved, Retrying, Token
+from bot.answer import Answer, Done, Glossed, Retrieved, Retrying, Token
 from bot.condense import Turn
 from bot.config import AnswerLanguage
 from bot.errors import ModelUnavailable, NewsbotError
@@ -145,6 +145,15 @@ class ChatHandlers:
             answer: Answer | None = None
             where = to_filter(outlets, files, since, until)
             for event in self.bot.chat(q, turns, language=language_of(language), where=where):
+                if isinstance(event, Glossed):  # the answer is shown: its sources' English
+                    yield skip, skip, skip, skip, _cards(self.bot, event.answer), skip
+                    continue
+                if isinstance(event, Done):
+                    answer = event.answer
+                    show(render.answer_message(answer))
+                    turns = [*turns, (q, answer.answer)]
+                    yield "", messages, messages, turns, _cards(self.bot, answer), self.status()
+                    continue
                 if isinstance(event, Retrieved):
                     show(render.pending_message(_retrieved_note(event)))
                 elif isinstance(event, Token):
@@ -153,20 +162,19 @@ class ChatHandlers:
                 elif isinstance(event, Retrying):  # the first draft failed its check
                     partial = ""
                     show(render.pending_message("Checking the answer against the sources again…"))
-                elif isinstance(event, Done):
-                    answer = event.answer
-                    break
                 yield skip, messages, skip, skip, skip, skip
             if answer is None:  # stream_answer always ends with Done
                 raise NewsbotError("the answer ended unexpectedly")
-            show(render.answer_message(answer))
-            turns = [*turns, (q, answer.answer)]
-            yield "", messages, messages, turns, _cards(self.bot, answer), self.status()
         except NewsbotError as exc:
+            if answer is not None:  # only the glosses failed: the answer stands
+                log.warning("glossing the sources failed: %s", exc)
+                return
             show(render.error_message(str(exc), _error_hint(exc), partial))
             yield "", messages, messages, turns, skip, self.status()
         except Exception:  # a bug must not take the chat down or show a traceback
             log.exception("answering %r failed", q)
+            if answer is not None:
+                return
             show(render.error_message("Something went wrong while answering", "", partial))
             yield "", messages, messages, turns, skip, self.status()
 

@@ -118,12 +118,16 @@ class LibraryHandlers:
             return _failed(exc)
         return _notice(f"Removed {', '.join(names)}. {report.summary()}")
 
-    def upload(self, files: list[str] | None, progress: gr.Progress = PROGRESS) -> tuple[str, Any]:
+    def upload(
+        self, files: list[str] | None, replace: bool = False, progress: gr.Progress = PROGRESS
+    ) -> tuple[str, Any]:
         if not files:
             return _notice(f"Choose one or more files first ({', '.join(sorted(SUFFIXES))})."), None
         try:
             paths = [Path(f) for f in files]
-            report, problems = self.bot.add_files(paths, uploaded_by_gradio, _progress(progress))
+            report, problems = self.bot.add_files(
+                paths, uploaded_by_gradio, _progress(progress), replace=bool(replace)
+            )
         except (NewsbotError, OSError) as exc:
             return _failed(exc), gr.skip()
         return _ingest_html(report, problems), None
@@ -175,6 +179,11 @@ def add_library_tab(bot: Newsbot, ingesting: dict[str, Any]) -> LibraryTab:
                     height=140,
                     elem_id="nb-upload",
                 )
+                replace = gr.Checkbox(
+                    label="Replace articles with the same name",
+                    value=False,
+                    elem_id="nb-replace",
+                )
                 with gr.Row():
                     add_btn = gr.Button("Add to the index", variant="primary", elem_id="nb-add")
                     rescan_btn = gr.Button("Re-scan the corpus folder", elem_id="nb-rescan")
@@ -194,7 +203,7 @@ def add_library_tab(bot: Newsbot, ingesting: dict[str, Any]) -> LibraryTab:
                  api_visibility="private")  # fmt: skip
     private = {"api_visibility": "private", **ingesting}
     events = [
-        add_btn.click(h.upload, upload, [report, upload], **private),
+        add_btn.click(h.upload, [upload, replace], [report, upload], **private),
         rescan_btn.click(h.rescan_folder, None, report, **private),
         feed_btn.click(h.add_feed, feed, report, **private),
         remove_btn.click(h.remove, remove_pick, report, **private),

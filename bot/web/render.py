@@ -37,6 +37,12 @@ _INLINE = re.compile(r"`([^`\n]+)`|\[(\d{1,3})\]|(\d(?:[\d.,:/٫٬%-]*\d)?%?)")
 _INERT = {c: f"&#{ord(c)};" for c in "\\`*_[]()!#|~$"}
 _INERT.update({c: "&#10;" for c in "\r\n\v\f\x85\u2028\u2029"})
 _INERT.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+# Other control characters (a terminal's escapes, NUL, DEL) are shown as U+FFFD, never
+# sent raw into the page.
+_INERT.update(
+    {chr(c): "\ufffd" for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in _INERT}
+)
+_INERT.update({"\t": "\t"})
 _INERT_TABLE = str.maketrans(_INERT)
 
 

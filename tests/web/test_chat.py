@@ -24,7 +24,7 @@ from bot.condense import clean_query, condense, fallback_query
 from bot.config import PROJECT_ROOT, Settings
 from bot.corpus import safe_name
 from bot.errors import ConfigError
-from bot.library import save_uploads
+from bot.library import REPLACE_REFUSED, save_uploads
 from bot.service import Newsbot
 from bot.web import app as web_app
 from bot.web import render
@@ -167,6 +167,13 @@ def test_everything_shown_is_escaped() -> None:
     html += render.article_page("a<b>.txt", "<i>t</i>", evil, 0, 8)
     assert "<script" not in html and "<img" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html and "a&lt;b&gt;.txt" in html
+
+
+def test_control_characters_never_reach_the_page() -> None:
+    q = "\x1b[2J\x00\x07كم\x9b؟\tx"
+    html = render.user_message(q) + render.error_message(q)
+    assert not any(c in html for c in "\x1b\x00\x07\x9b")
+    assert "\ufffd[2J" in html and "كم" in html and "\t" in html
 
 
 def test_markers_link_to_their_passage_and_copy_keeps_sources() -> None:
@@ -312,6 +319,15 @@ def test_uploads_are_checked_and_named_safely(
         "link.txt": "not a file uploaded through this page",
         "secret.txt": "not a file uploaded through this page",
     }
+    # The same name again: the same content is taken as it is; other content replaces
+    # the article only when the uploader chose to.
+    (up / "ok.md").write_text("# عنوان آخر\n\nنص جديد.", "utf-8")
+    saved, problems = save_uploads([up / "ok.md"], tmp_path / "corpus", uploaded_by_gradio)
+    assert saved == [] and problems == [("ok.md", REPLACE_REFUSED)]
+    assert "نص." in (tmp_path / "corpus" / "ok.md").read_text("utf-8")  # kept
+    saved, _ = save_uploads([up / "ok.md"], tmp_path / "corpus", uploaded_by_gradio, True)
+    assert saved == [tmp_path / "corpus" / "ok.md"]
+    assert "نص جديد." in saved[0].read_text("utf-8")
 
 
 def test_newsbot_chat_command_ingests_an_empty_index(fake: FakeOpenAI, tmp_path: Path) -> None:
@@ -571,6 +587,25 @@ def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_p
     page.wait_for_function(
         "document.querySelector('#nb-ingest-report').innerText.includes('1 added')"
     )
+
+    # the same name again, other content: refused unless replacing is chosen
+    upload.write_text(EVIL.replace("300", "301"), "utf-8")
+    before = (settings.corpus_dir / "evil_dates.txt").read_text("utf-8")
+    page.set_input_files("#nb-upload input[type=file]", str(upload))
+    page.get_by_text("evil_dates.txt").first.wait_for()
+    page.click("#nb-add")
+    page.wait_for_function(
+        "document.querySelector('#nb-ingest-report').innerText.includes('already in the corpus')"
+    )
+    assert (settings.corpus_dir / "evil_dates.txt").read_text("utf-8") == before
+    page.locator("#nb-replace input[type=checkbox]").check()
+    page.set_input_files("#nb-upload input[type=file]", str(upload))
+    page.get_by_text("evil_dates.txt").first.wait_for()
+    page.click("#nb-add")
+    page.wait_for_function(
+        "document.querySelector('#nb-ingest-report').innerText.includes('1 updated')"
+    )
+    assert "301" in (settings.corpus_dir / "evil_dates.txt").read_text("utf-8")
 
 
 # -- attacks (each reproduces a probe that once worked) ----------------------------------
