@@ -6,7 +6,8 @@ way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from bot.cite import Citation
 from bot.retrieve import Hit
@@ -51,6 +52,33 @@ class Answer:
             "search_query": self.search_query,
             "timings": self.timings,
         }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Answer:
+        """The answer ``as_json`` wrote (a saved conversation's turn); no retrieval hits."""
+        names = {f.name for f in fields(Citation)}
+        cites = [
+            Citation(
+                **{k: v for k, v in c.items() if k in names}
+                | {"quote_en_flags": tuple(c.get("quote_en_flags") or ())}
+            )
+            for c in d.get("citations") or []
+        ]
+        return cls(
+            question=str(d.get("question", "")),
+            language=str(d.get("language", "en")),
+            answer=str(d.get("answer", "")),
+            citations=cites,
+            declined=bool(d.get("declined")),
+            model=str(d.get("model", "")),
+            timings=dict(d.get("timings") or {}),
+            invalid_markers=int(d.get("invalid_markers") or 0),
+            repaired_markers=int(d.get("repaired_markers") or 0),
+            search_query=str(d.get("search_query", "")),
+            unsupported=list(d.get("unsupported") or []),
+            dropped=list(d.get("dropped") or []),
+            attempts=int(d.get("attempts") or 1),
+        )
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,7 @@ def _print_answer(
     as_json: bool,
     history: list[Any],
     only: Any = None,
+    conversation: str = "",
 ) -> None:
     answer = None
     streamed = False
@@ -223,6 +224,10 @@ def _print_answer(
     if answer is None:
         raise NewsbotError("the answer ended without a result")
     history.append((question, answer.answer))
+    if conversation:  # the CLI's user is the machine's: the chat's login-less "local"
+        from bot.conversations import LOCAL_USER
+
+        bot.remember(answer, LOCAL_USER, bot.named_conversation(LOCAL_USER, conversation))
     if as_json:
         print(json.dumps(answer.as_json(), ensure_ascii=False, indent=1))
         return
@@ -277,6 +282,10 @@ def ask_cmd(
     since: SinceOpt = "",
     until: UntilOpt = "",
     files: FilesOpt = None,
+    conversation: Annotated[
+        str,
+        typer.Option(help="Append each answer to this saved conversation (the chat's list)."),
+    ] = "",
 ) -> None:
     """Answer a question from the articles, with citations."""
     try:
@@ -286,7 +295,7 @@ def ask_cmd(
     q = " ".join(question or []).strip()
     try:
         if q:
-            _print_answer(bot, q, lang, as_json, [], only)
+            _print_answer(bot, q, lang, as_json, [], only, conversation)
             return
         out.print("Ask about the articles (English or Arabic). Empty line or Ctrl-D to quit.")
         history: list[tuple[str, str]] = []  # follow-ups are condensed, as in the chat
@@ -298,7 +307,7 @@ def ask_cmd(
             if not q:
                 break
             try:
-                _print_answer(bot, q, lang, as_json, history, only)
+                _print_answer(bot, q, lang, as_json, history, only, conversation)
             except NewsbotError as exc:  # the session goes on after a model error
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
     except NewsbotError as exc:
@@ -383,7 +392,7 @@ def model_stop() -> None:
 
 
 # The eval and the translate / summarize / brief commands register on ``app`` too.
-from bot import cli_eval, cli_library, cli_write  # noqa: E402, F401
+from bot import cli_conversations, cli_eval, cli_library, cli_write  # noqa: E402, F401
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.answer import Answer, Done, Event, Glossed, glossed, stream_answer
 from bot.condense import Turn, condense
 from bot.config import AnswerLanguage, CassetteMode, Settings
+from bot.conversations import Conversation, Conversations, Saved
 from bot.corpus import prepare_corpus
 from bot.embed import Embedder, get_embedder
 from bot.errors import InputError, ModelReplyError, NewsbotError
@@ -387,6 +388,32 @@ class Newsbot:
         return out
 
     # -- end translate / summarize / brief --------------------------------------------------
+
+    # -- conversations (bot/conversations.py) ------------------------------------------------
+    @cached_property
+    def _conversations(self) -> Conversations:
+        return Conversations(self.settings)
+
+    def remember(self, answer: Answer, user: str, conversation: str | None = None) -> str:
+        """Save ``answer`` as the next turn of ``user``'s ``conversation`` (a new one, titled
+        by the question, when None); returns the conversation's id."""
+        store = self._conversations
+        cid = conversation or store.create(user, answer.question)
+        store.append(user, cid, answer.as_json())
+        return cid
+
+    def named_conversation(self, user: str, title: str) -> str:
+        """The id of ``user``'s conversation called ``title`` (created if new)."""
+        return self._conversations.named(user, title)
+
+    def conversations(self, user: str) -> list[Saved]:
+        return self._conversations.list(user)
+
+    def conversation(self, user: str, conversation: str) -> Conversation:
+        return self._conversations.get(user, conversation)
+
+    def forget(self, user: str, conversation: str) -> None:
+        self._conversations.delete(user, conversation)
 
     def stats(self) -> dict[str, int]:
         files = indexed_files(self.settings)

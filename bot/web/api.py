@@ -14,7 +14,7 @@ from bot.condense import Turn
 from bot.errors import NewsbotError
 from bot.llm import describe_model
 from bot.service import Newsbot
-from bot.web.chat import language_of, to_filter
+from bot.web.chat import language_of, to_filter, user_of
 
 
 def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
@@ -89,7 +89,26 @@ def api_functions(bot: Newsbot) -> list[tuple[Callable[..., Any], str]]:
         except NewsbotError as exc:
             raise gr.Error(str(exc)) from exc
 
+    def conversations(request: gr.Request) -> list[dict]:
+        """The caller's saved conversations (the login name's; ``local`` without one)."""
+        saved = bot.conversations(user_of(request))
+        return [{"id": c.id, "title": c.title, "updated": c.updated, "turns": c.turns}
+                for c in saved]  # fmt: skip
+
+    def conversation(conversation_id: str, request: gr.Request) -> dict:
+        """One saved conversation, each turn the answer's JSON (citations, glosses).
+
+        Args:
+            conversation_id: the id ``conversations`` lists
+        """
+        try:
+            return bot.conversation(user_of(request), conversation_id).as_json()
+        except NewsbotError as exc:
+            raise gr.Error(str(exc)) from exc
+
     return [
+        (conversations, "conversations"),
+        (conversation, "conversation"),
         (ask, "ask"),
         (search, "search"),
         (library, "library"),

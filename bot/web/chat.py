@@ -17,6 +17,7 @@ import gradio as gr
 from bot.answer import Answer, Done, Glossed, Retrieved, Retrying, Token
 from bot.condense import Turn
 from bot.config import AnswerLanguage
+from bot.conversations import LOCAL_USER
 from bot.errors import ModelUnavailable, NewsbotError
 from bot.filters import Filter
 from bot.ingest import IngestReport
@@ -56,6 +57,12 @@ def to_filter(
     malformed date."""
     where = [f"outlet={o}" for o in outlets or []]
     return Filter.parse(where, since or "", until or "", files or [])
+
+
+def user_of(request: gr.Request | None) -> str:
+    """Whose conversations: the login name, or ``local`` on a chat without a login."""
+    name = getattr(request, "username", None) if request is not None else None
+    return str(name) if name else LOCAL_USER
 
 
 def language_of(value: str | None) -> AnswerLanguage:
@@ -123,18 +130,23 @@ class ChatHandlers:
         files: list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        conversation: str | None = None,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer: (textbox, chat, messages state, turns, sources, status).
-        ``outlets``/``files``/``since``/``until``: the "search only in" filter."""
+        """Stream one answer: (textbox, chat, messages state, turns, sources, status,
+        conversation id). ``outlets``/``files``/``since``/``until``: the "search only in"
+        filter. The answered turn is saved to the user's ``conversation`` (a new one if
+        None), glossed when its glosses come."""
         skip = gr.skip()
+        user = user_of(request)
         q = (question or "").strip()
         if not q:
-            yield skip, skip, skip, skip, skip, skip
+            yield skip, skip, skip, skip, skip, skip, skip
             return
         messages = [*messages, {"role": "user", "content": render.user_message(q)}]
         placeholder = "Understanding the follow-up…" if turns else "Searching the articles…"
         messages.append({"role": "assistant", "content": render.pending_message(placeholder)})
-        yield "", messages, messages, skip, skip, skip
+        yield "", messages, messages, skip, skip, skip, skip
 
         def show(html: str) -> None:
             nonlocal messages  # a new list per update: each yield is its own snapshot
@@ -146,13 +158,17 @@ class ChatHandlers:
             where = to_filter(outlets, files, since, until)
             for event in self.bot.chat(q, turns, language=language_of(language), where=where):
                 if isinstance(event, Glossed):  # the answer is shown: its sources' English
-                    yield skip, skip, skip, skip, _cards(self.bot, event.answer), skip
+                    answer, saved = event.answer, self._save(event.answer, user, conversation)
+                    yield skip, skip, skip, skip, _cards(self.bot, answer), skip, saved
                     continue
                 if isinstance(event, Done):
                     answer = event.answer
                     show(render.answer_message(answer))
                     turns = [*turns, (q, answer.answer)]
-                    yield "", messages, messages, turns, _cards(self.bot, answer), self.status()
+                    glossing = self.bot.settings.answer_glosses and answer.citations
+                    saved = skip if glossing else self._save(answer, user, conversation)
+                    cards = _cards(self.bot, answer)
+                    yield "", messages, messages, turns, cards, self.status(), saved
                     continue
                 if isinstance(event, Retrieved):
                     show(render.pending_message(_retrieved_note(event)))
@@ -162,21 +178,31 @@ class ChatHandlers:
                 elif isinstance(event, Retrying):  # the first draft failed its check
                     partial = ""
                     show(render.pending_message("Checking the answer against the sources again…"))
-                yield skip, messages, skip, skip, skip, skip
+                yield skip, messages, skip, skip, skip, skip, skip
             if answer is None:  # stream_answer always ends with Done
                 raise NewsbotError("the answer ended unexpectedly")
         except NewsbotError as exc:
             if answer is not None:  # only the glosses failed: the answer stands
                 log.warning("glossing the sources failed: %s", exc)
+                yield skip, skip, skip, skip, skip, skip, self._save(answer, user, conversation)
                 return
             show(render.error_message(str(exc), _error_hint(exc), partial))
-            yield "", messages, messages, turns, skip, self.status()
+            yield "", messages, messages, turns, skip, self.status(), skip
         except Exception:  # a bug must not take the chat down or show a traceback
             log.exception("answering %r failed", q)
             if answer is not None:
                 return
             show(render.error_message("Something went wrong while answering", "", partial))
-            yield "", messages, messages, turns, skip, self.status()
+            yield "", messages, messages, turns, skip, self.status(), skip
+
+    def _save(self, answer: Answer, user: str, conversation: str | None) -> Any:
+        """The conversation id the turn was saved to (a failed save is logged: the answer
+        stands, unsaved)."""
+        try:
+            return self.bot.remember(answer, user, conversation)
+        except NewsbotError as exc:
+            log.warning("could not save the conversation turn: %s", exc)
+            return gr.skip()
 
     def show_source(self, href: str) -> str:
         """The source card for a clicked citation link."""

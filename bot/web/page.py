@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from bot.service import Newsbot
+from bot.web import conversations as convs
 from bot.web import render
 from bot.web.api import api_functions
 from bot.web.chat import PANEL_HINT, ChatHandlers
@@ -35,6 +36,7 @@ class ChatPanel:
     examples: list[Any]
     sources: Any
     filters: FilterControls
+    saved: convs.ConversationPanel
 
 
 def _chat_panel(bot: Newsbot) -> ChatPanel:
@@ -81,28 +83,36 @@ def _chat_panel(bot: Newsbot) -> ChatPanel:
             # Which articles answers come from: outlets, files, dates (all when empty).
             with gr.Accordion("Search only in…", open=False, elem_id="nb-filter"):
                 filters = filter_controls(bot, "nb-f")
+            saved = convs.add_panel()
             sources = gr.HTML(render.panel_note(PANEL_HINT), elem_id="nb-sources")
-    return ChatPanel(chatbot, question, ask_btn, language, clear_btn, examples, sources, filters)
+    return ChatPanel(
+        chatbot, question, ask_btn, language, clear_btn, examples, sources, filters, saved
+    )
 
 
-def _wire_chat(h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, Any]) -> None:
+def _wire_chat(
+    bot: Newsbot, h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, Any]
+) -> Any:
     messages, turns = gr.State([]), gr.State([])
+    conv = gr.State(None)  # the saved conversation this chat adds its turns to
     only = c.filters.inputs
     chat_io: dict[str, Any] = {
         "fn": h.respond,
-        "inputs": [c.question, c.language, messages, turns, *only],
-        "outputs": [c.question, c.chatbot, messages, turns, c.sources, status],
+        "inputs": [c.question, c.language, messages, turns, *only, conv],
+        "outputs": [c.question, c.chatbot, messages, turns, c.sources, status, conv],
         "show_progress": "hidden",
         **answering,
         **PRIVATE,
     }
-    c.question.submit(**chat_io)
-    c.ask_btn.click(**chat_io)
+    answered = [c.question.submit(**chat_io), c.ask_btn.click(**chat_io)]
     for btn in c.examples:  # an example is asked at once: its label is the question
-        btn.click(**{**chat_io, "inputs": [btn, c.language, messages, turns, *only]})
+        answered.append(
+            btn.click(**{**chat_io, "inputs": [btn, c.language, messages, turns, *only, conv]})
+        )
     reset = [c.chatbot, messages, turns, c.sources, c.question]
-    c.clear_btn.click(h.clear, None, reset, **QUICK)
-    c.chatbot.clear(h.clear, None, reset, **QUICK)
+    c.clear_btn.click(h.clear, None, reset, **QUICK).then(lambda: None, None, conv, **QUICK)
+    c.chatbot.clear(h.clear, None, reset, **QUICK).then(lambda: None, None, conv, **QUICK)
+    list_saved = convs.wire(bot, c.saved, answered, [c.chatbot, messages, turns, c.sources], conv)
     # The bridge for citation clicks: present in the page, never shown.
     cite_href = gr.Textbox(visible="hidden", elem_id="nb-cite-href")
     cite_btn = gr.Button("source", visible="hidden", elem_id="nb-cite-btn")
@@ -114,6 +124,7 @@ def _wire_chat(h: ChatHandlers, c: ChatPanel, status: Any, answering: dict[str, 
         show_progress="hidden",
         **QUICK,
     )
+    return list_saved
 
 
 def _wire_lists(c: ChatPanel, lib: LibraryTab, status: Any, h: ChatHandlers, tools: Refresh) -> Any:
@@ -150,9 +161,10 @@ def build_app(bot: Newsbot) -> gr.Blocks:
             # model server sees at most ui_concurrency requests.
             tools = add_tool_tabs(bot, {**answering, **PRIVATE})
             library = add_library_tab(bot, INGESTING)
-        _wire_chat(h, chat, status, answering)
+        list_saved = _wire_chat(bot, h, chat, status, answering)
         refresh, lists = _wire_lists(chat, library, status, h, tools)
         demo.load(refresh, None, lists, **QUICK)
+        demo.load(list_saved, None, chat.saved.pick, **QUICK)
         gr.Timer(30).tick(h.status, None, status, show_progress="hidden", **QUICK)
         groups = {
             "ask": answering,
