@@ -381,7 +381,9 @@ def test_gradio_client_asks_a_running_app(chat: RunningChat) -> None:
 
     client = Client(chat.url, verbose=False)
     api = client.view_api(print_info=False, return_format="dict")
-    assert set(api["named_endpoints"]) == {"/ask", "/search", "/library", "/stats", "/rescan"}
+    assert set(api["named_endpoints"]) == {
+        "/ask", "/search", "/library", "/stats", "/rescan", "/conversations", "/conversation"
+    }  # fmt: skip
     assert not api["unnamed_endpoints"]  # the page's own events are private
     answer = client.predict(EN_QUESTION, "en", None, api_name="/ask")
     assert "133" in answer["answer"] and not answer["declined"]
@@ -459,11 +461,20 @@ def test_a_conversation_survives_a_reload_is_resumed_exported_deleted(
     page.wait_for_function(
         "[...document.querySelectorAll('#nb-conv-file a')].some(a => a.href.endsWith('.html'))"
     )
+    # the API gives the same conversation as JSON, glosses included
+    from gradio_client import Client
+
+    api = Client(chat.url, verbose=False)
+    listed = api.predict(api_name="/conversations")
+    newest = listed[0]
+    assert newest["turns"] == 2 and newest["title"] == EN_QUESTION
+    turns = api.predict(newest["id"], api_name="/conversation")["turns"]
+    assert turns[0]["citations"] and turns[0]["citations"][0]["quote_en"]
     page.click("#nb-conv-del")
     page.wait_for_function("document.querySelector('#nb-conv-note').innerText.includes('Deleted')")
-    page.click("#nb-conv-pick input")
-    page.wait_for_timeout(500)
-    assert page.get_by_role("option").filter(has_text=EN_QUESTION[:30]).count() == 0
+    assert [c["id"] for c in api.predict(api_name="/conversations")] == [
+        c["id"] for c in listed[1:]
+    ]
 
 
 @needs_browser
