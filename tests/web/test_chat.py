@@ -614,6 +614,8 @@ def test_ingest_panel_and_script_never_runs(page: Any, settings: Settings, tmp_p
     page.get_by_role("tab", name="Chat").click()
 
     msg = ask(page, EVIL_QUESTION)  # searchable without a restart
+    # the sources' English follows the answer and redraws the panel: let it land first
+    page.wait_for_function("document.querySelector('#nb-sources').innerText.includes('English')")
     text = msg.inner_text()
     assert "<script>window.__pwned = 'model'</script>" in text and "<b>300</b>" in text
     assert "<img src=x onerror=alert(5)>" in page.locator("#nb-chat .nb-user").last.inner_text()
