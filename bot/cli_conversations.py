@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from bot.cli import IndexOpt, _bot, _fail, _settings, app, err, out
+from bot.cli import IndexOpt, _bot, _fail, _settings, app, out
+from bot.cli_write import write_out
 from bot.conversations import LOCAL_USER, export
 from bot.errors import InputError, NewsbotError
 
@@ -59,16 +60,9 @@ def export_cmd(
     """One conversation with its citations, the cited Arabic and the English glosses."""
     try:
         bot = _bot(_settings(index))
-        text = export(bot.conversation(LOCAL_USER, _find(bot, conversation)), fmt)
-        if out_file is None:
-            print(text)
-            return
-        out_file.write_text(text, "utf-8")
-    except OSError as exc:
-        raise _fail(NewsbotError(f"cannot write {out_file}: {exc.strerror or exc}")) from exc
+        write_out(export(bot.conversation(LOCAL_USER, _find(bot, conversation)), fmt), out_file)
     except NewsbotError as exc:
         raise _fail(exc) from exc
-    err.print(f"wrote {escape(str(out_file))}")
 
 
 @conv_app.command("delete")

@@ -39,6 +39,11 @@ def _emit(result: Any, out_file: Path | None, as_json: bool, html_ok: bool = Fal
     else:
         kinds = ".md, .json" + (", .html" if html_ok else "")
         raise NewsbotError(f"--out must end in {kinds}, not {fmt or '(no suffix)'}")
+    write_out(text, out_file)
+
+
+def write_out(text: str, out_file: Path | None) -> None:
+    """``text`` to ``out_file`` (stdout when None); NewsbotError if it cannot be written."""
     if out_file is None:
         print(text)
         return
